@@ -1,0 +1,262 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/concord-dev/concord/agent/config"
+	"github.com/concord-dev/concord/agent/httpapi"
+	"github.com/concord-dev/concord/agent/rpc"
+	"github.com/concord-dev/concord/agent/server"
+	"github.com/concord-dev/concord/lan"
+	"github.com/concord-dev/concord/wan"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Agent is one running concord agent.
+type Agent struct {
+	cfg    *config.Config
+	logger hclog.Logger
+	nodeID string
+
+	lan      *lan.Pool
+	pool     *rpc.Pool
+	listener *rpc.Listener  // server mode only
+	server   *server.Server // server mode only
+	router   *wan.Router
+	servers  *serverList // client mode only
+
+	http      []*http.Server
+	httpAddrs []net.Addr
+
+	started    time.Time
+	shutdownCh chan struct{}
+	shutdown   sync.Once
+	wg         sync.WaitGroup
+}
+
+// New starts an agent from a validated configuration: server port and
+// Raft (server mode), the LAN pool, the HTTP API, and the joins.
+func New(cfg *config.Config, logger hclog.Logger) (a *Agent, err error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	id, err := nodeID(cfg.NodeID, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a = &Agent{
+		cfg:        cfg,
+		logger:     logger,
+		nodeID:     id,
+		pool:       rpc.NewPool(),
+		router:     wan.NewRouter(cfg.Datacenter),
+		started:    time.Now(),
+		shutdownCh: make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			a.Shutdown()
+		}
+	}()
+
+	advertise := net.ParseIP(cfg.AdvertiseAddr)
+	if advertise == nil {
+		return nil, fmt.Errorf("advertise address %q is not an IP address", cfg.AdvertiseAddr)
+	}
+	var tags map[string]string
+	if cfg.Server {
+		a.listener, err = listenServerPort(cfg, advertise, logger)
+		if err != nil {
+			return nil, err
+		}
+		tags = lan.ServerTags(id, cfg.Datacenter, a.rpcAdvertise().Port, cfg.BootstrapExpect, cfg.Bootstrap, 3, Version)
+	} else {
+		tags = lan.ClientTags(id, cfg.Datacenter, Version)
+	}
+
+	lcfg := lan.DefaultConfig()
+	lcfg.NodeName = cfg.NodeName
+	lcfg.BindAddr = cfg.BindAddr
+	lcfg.BindPort = cfg.Ports.SerfLAN
+	lcfg.AdvertiseAddr = cfg.AdvertiseAddr
+	lcfg.AdvertisePort = cfg.Ports.SerfLAN
+	lcfg.Tags = tags
+	lcfg.Logger = logger.Named("lan")
+	if cfg.ReconnectTimeout > 0 {
+		lcfg.ReconnectTimeout = cfg.ReconnectTimeout
+	}
+	if cfg.EncryptKey != "" {
+		key, kerr := decodeKey(cfg.EncryptKey)
+		if kerr != nil {
+			return nil, kerr
+		}
+		lcfg.SecretKey = key
+	}
+	a.lan, err = lan.New(lcfg)
+	if err != nil {
+		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
+	}
+
+	if cfg.Server {
+		scfg := server.DefaultConfig()
+		scfg.NodeName = cfg.NodeName
+		scfg.NodeID = id
+		scfg.Datacenter = cfg.Datacenter
+		scfg.Build = Version
+		scfg.DataDir = cfg.DataDir
+		scfg.InMemory = cfg.DevMode && cfg.DataDir == ""
+		scfg.RPCAdvertise = a.rpcAdvertise()
+		scfg.Bootstrap = cfg.Bootstrap
+		scfg.BootstrapExpect = cfg.BootstrapExpect
+		scfg.RaftMultiplier = cfg.RaftMultiplier
+		scfg.SnapshotThreshold = uint64(cfg.RaftSnapshotThreshold)
+		scfg.SnapshotInterval = cfg.RaftSnapshotInterval
+		scfg.TrailingLogs = uint64(cfg.RaftTrailingLogs)
+		scfg.Logger = logger.Named("server")
+		a.server, err = server.New(scfg, server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		a.servers = newServerList(cfg.Datacenter)
+		a.servers.update(a.lan.Members())
+		events, unsubscribe := a.lan.Subscribe()
+		a.wg.Add(1)
+		go a.trackServers(events, unsubscribe)
+	}
+
+	if err := a.startHTTP(); err != nil {
+		return nil, err
+	}
+	if err := a.joinStart(); err != nil {
+		return nil, err
+	}
+	a.wg.Add(1)
+	go a.retryJoin()
+	a.logger.Info("agent started", "node", cfg.NodeName, "id", id, "datacenter", cfg.Datacenter, "server", cfg.Server)
+	return a, nil
+}
+
+// listenServerPort binds the server port; port 0 (tests) binds and
+// advertises any free port.
+func listenServerPort(cfg *config.Config, advertise net.IP, logger hclog.Logger) (*rpc.Listener, error) {
+	bind := net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Server))
+	return rpc.Listen(bind, &net.TCPAddr{IP: advertise, Port: cfg.Ports.Server}, logger.Named("rpc"))
+}
+
+func (a *Agent) rpcAdvertise() *net.TCPAddr {
+	return a.listener.RaftLayer().Addr().(*net.TCPAddr)
+}
+
+func (a *Agent) trackServers(events <-chan lan.Event, unsubscribe func()) {
+	defer a.wg.Done()
+	defer unsubscribe()
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-events:
+		case <-tick.C:
+		case <-a.shutdownCh:
+			return
+		}
+		a.servers.update(a.lan.Members())
+	}
+}
+
+func (a *Agent) startHTTP() error {
+	if a.cfg.Ports.HTTP <= 0 {
+		return nil
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Datacenter: a.cfg.Datacenter,
+		Logger:     a.logger.Named("http"),
+		UIEnabled:  a.cfg.UI,
+	}, a)
+	if err != nil {
+		return err
+	}
+	for _, host := range a.cfg.ClientAddrs {
+		addr := net.JoinHostPort(host, strconv.Itoa(a.cfg.Ports.HTTP))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("HTTP API on %s: %w (is another agent running? choose another -http-port or -client)", addr, err)
+		}
+		srv := &http.Server{
+			Handler:           api,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       5 * time.Minute,
+			ErrorLog:          a.logger.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+		}
+		a.http = append(a.http, srv)
+		a.httpAddrs = append(a.httpAddrs, ln.Addr())
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.logger.Error("HTTP server stopped", "address", addr, "error", err)
+			}
+		}()
+		a.logger.Info("HTTP API listening", "address", ln.Addr().String())
+	}
+	return nil
+}
+
+// HTTPAddrs are the addresses the HTTP API listens on.
+func (a *Agent) HTTPAddrs() []net.Addr { return a.httpAddrs }
+
+// ShutdownCh is closed when the agent has shut down, including after a
+// leave requested through the API.
+func (a *Agent) ShutdownCh() <-chan struct{} { return a.shutdownCh }
+
+// GracefulStop is what a signal asks for: a leading server hands off
+// leadership first; then the agent leaves the pool if leave is true, and
+// shuts down.
+func (a *Agent) GracefulStop(leave bool) error {
+	if a.server != nil {
+		a.server.StepDown(5 * time.Second)
+	}
+	if leave && a.lan != nil {
+		a.logger.Info("leaving the LAN pool")
+		if err := a.lan.Leave(5 * time.Second); err != nil {
+			a.logger.Warn("leave", "error", err)
+		}
+	}
+	return a.Shutdown()
+}
+
+// Shutdown stops everything without leaving: the other agents will see
+// this one as failed until it returns.
+func (a *Agent) Shutdown() error {
+	var errs []error
+	a.shutdown.Do(func() {
+		close(a.shutdownCh)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		for _, srv := range a.http {
+			if err := srv.Shutdown(ctx); err != nil {
+				srv.Close()
+			}
+		}
+		if a.server != nil {
+			errs = append(errs, a.server.Shutdown())
+		}
+		if a.lan != nil {
+			errs = append(errs, a.lan.Shutdown())
+		}
+		if a.listener != nil {
+			errs = append(errs, a.listener.Close())
+		}
+		a.pool.Close()
+		a.wg.Wait()
+		a.logger.Info("agent stopped")
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,199 @@
+package config
+
+import (
+	"net"
+	"os"
+	"time"
+)
+
+// Config is the agent's runtime configuration: every field is Go-typed and
+// already defaulted, so the agent reads it as it is.
+type Config struct {
+	// Datacenter is lowercased; default "dc1".
+	Datacenter string
+	// NodeName defaults to the host name.
+	NodeName string
+	// NodeID is empty or a lowercased UUID.
+	NodeID  string
+	DataDir string
+
+	Server          bool
+	Bootstrap       bool
+	BootstrapExpect int
+	DevMode         bool
+
+	// BindAddr is the address the cluster listeners (Serf LAN/WAN, server
+	// RPC) bind to; default "0.0.0.0".
+	BindAddr string
+	// AdvertiseAddr is the address other agents reach this one at. When
+	// unset it is BindAddr, or, when BindAddr is 0.0.0.0 or ::, the host's
+	// first private IPv4 address (127.0.0.1 when it has none).
+	AdvertiseAddr string
+	// ClientAddrs are the addresses the client interfaces (HTTP, DNS) bind
+	// to; default ["127.0.0.1"].
+	ClientAddrs []string
+	// HTTPAddrs and DNSAddrs come from addresses.http and addresses.dns,
+	// and default to ClientAddrs.
+	HTTPAddrs []string
+	DNSAddrs  []string
+	Ports     Ports
+
+	StartJoin        []string
+	RetryJoin        []string
+	RetryInterval    time.Duration
+	RetryMaxAttempts int // 0 retries forever
+
+	UI bool
+	// LogLevel is one of trace, debug, info, warn, error (lowercased).
+	LogLevel     string
+	LogJSON      bool
+	EnableSyslog bool
+
+	// Domain is the DNS domain, always fully qualified; default "consul.".
+	Domain    string
+	Recursors []string
+
+	EnableScriptChecks      bool
+	EnableLocalScriptChecks bool
+
+	// EncryptKey is the base64 gossip key (16, 24 or 32 bytes decoded).
+	EncryptKey string
+
+	// LeaveOnTerm defaults to true on clients and false on servers;
+	// SkipLeaveOnInt to false on clients and true on servers.
+	LeaveOnTerm    bool
+	SkipLeaveOnInt bool
+
+	RaftProtocol          int
+	RaftMultiplier        int
+	RaftSnapshotThreshold int
+	RaftSnapshotInterval  time.Duration
+	RaftTrailingLogs      int
+	ReconnectTimeout      time.Duration
+
+	DisableUpdateCheck bool
+	ServerName         string
+
+	NodeMeta map[string]string
+	Services []ServiceDefinition
+	Checks   []CheckDefinition
+}
+
+// Ports are the agent's listening ports; -1 disables one.
+type Ports struct {
+	HTTP    int
+	HTTPS   int
+	DNS     int
+	SerfLAN int
+	SerfWAN int
+	Server  int
+}
+
+// Defaults that do not depend on other settings.
+const (
+	defaultDatacenter            = "dc1"
+	defaultBindAddr              = "0.0.0.0"
+	defaultClientAddr            = "127.0.0.1"
+	defaultDomain                = "consul."
+	defaultLogLevel              = "info"
+	defaultRetryInterval         = 30 * time.Second
+	defaultRaftProtocol          = 3
+	defaultRaftMultiplier        = 1
+	defaultRaftSnapshotThreshold = 16384
+	defaultRaftSnapshotInterval  = 30 * time.Second
+	defaultRaftTrailingLogs      = 10240
+	defaultReconnectTimeout      = 72 * time.Hour
+)
+
+// DefaultConfig returns the configuration of a client agent started with no
+// flags and no files (its DataDir is empty, which Load would refuse).
+func DefaultConfig() *Config {
+	l := newLoader()
+	c := l.defaults(false)
+	c.NodeName, _ = l.hostname()
+	c.AdvertiseAddr = l.advertiseFor(c.BindAddr)
+	c.HTTPAddrs = append([]string(nil), c.ClientAddrs...)
+	c.DNSAddrs = append([]string(nil), c.ClientAddrs...)
+	c.LeaveOnTerm = !c.Server
+	c.SkipLeaveOnInt = c.Server
+	return c
+}
+
+// loader holds what a load reads from the host, so tests can replace it.
+type loader struct {
+	hostname    func() (string, error)
+	privateIPv4 func() (string, bool)
+}
+
+func newLoader() *loader {
+	return &loader{hostname: os.Hostname, privateIPv4: firstPrivateIPv4}
+}
+
+// defaults returns the settings that hold before any file or flag is
+// applied. Values that depend on other settings (node name, advertise
+// address, leave behaviour, HTTP/DNS addresses) are filled in later.
+func (l *loader) defaults(dev bool) *Config {
+	c := &Config{
+		Datacenter:            defaultDatacenter,
+		BindAddr:              defaultBindAddr,
+		ClientAddrs:           []string{defaultClientAddr},
+		Ports:                 Ports{HTTP: 8500, HTTPS: -1, DNS: 8600, SerfLAN: 8301, SerfWAN: 8302, Server: 8300},
+		RetryInterval:         defaultRetryInterval,
+		LogLevel:              defaultLogLevel,
+		Domain:                defaultDomain,
+		RaftProtocol:          defaultRaftProtocol,
+		RaftMultiplier:        defaultRaftMultiplier,
+		RaftSnapshotThreshold: defaultRaftSnapshotThreshold,
+		RaftSnapshotInterval:  defaultRaftSnapshotInterval,
+		RaftTrailingLogs:      defaultRaftTrailingLogs,
+		ReconnectTimeout:      defaultReconnectTimeout,
+		NodeMeta:              map[string]string{},
+	}
+	if dev {
+		// Consul's -dev: an in-memory server that bootstraps itself and
+		// listens on loopback only.
+		c.DevMode = true
+		c.Server = true
+		c.Bootstrap = true
+		c.BindAddr = "127.0.0.1"
+		c.LogLevel = "debug"
+		c.UI = true
+	}
+	return c
+}
+
+// advertiseFor is the default advertise address for a bind address.
+func (l *loader) advertiseFor(bind string) string {
+	ip := net.ParseIP(bind)
+	if ip == nil || !ip.IsUnspecified() {
+		return bind
+	}
+	if addr, ok := l.privateIPv4(); ok {
+		return addr
+	}
+	return "127.0.0.1"
+}
+
+// firstPrivateIPv4 returns the first private (RFC 1918, or RFC 6598 shared)
+// IPv4 address among the host's interfaces.
+func firstPrivateIPv4() (string, bool) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "", false
+	}
+	_, shared, _ := net.ParseCIDR("100.64.0.0/10")
+	for _, a := range addrs {
+		ipnet, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip := ipnet.IP.To4()
+		if ip == nil || ip.IsLoopback() {
+			continue
+		}
+		if ip.IsPrivate() || shared.Contains(ip) {
+			return ip.String(), true
+		}
+	}
+	return "", false
+}

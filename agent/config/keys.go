@@ -1,0 +1,134 @@
+package config
+
+// This file lists the keys a config file may hold: those concord implements
+// (with the setter that decodes each) and Consul's documented keys that it
+// does not implement yet, which load with a warning (see doc.go).
+
+// topBlock describes the top level of a config file, decoding into p.
+func topBlock(p *partial) *block {
+	return &block{
+		name: "the top level",
+		fields: map[string]setter{
+			"addresses": blockField(&block{
+				name:        `"addresses"`,
+				fields:      map[string]setter{"http": strField(&p.HTTPAddr), "dns": strField(&p.DNSAddr)},
+				unsupported: []string{"https", "grpc", "grpc_tls"},
+			}),
+			"advertise_addr":             strField(&p.AdvertiseAddr),
+			"bind_addr":                  strField(&p.BindAddr),
+			"bootstrap":                  boolField(&p.Bootstrap),
+			"bootstrap_expect":           intField(&p.BootstrapExpect),
+			"check":                      checkField(&p.Checks, false),
+			"checks":                     checkField(&p.Checks, true),
+			"client_addr":                strField(&p.ClientAddr),
+			"data_dir":                   strField(&p.DataDir),
+			"datacenter":                 strField(&p.Datacenter),
+			"disable_update_check":       boolField(&p.DisableUpdateCheck),
+			"domain":                     strField(&p.Domain),
+			"enable_local_script_checks": boolField(&p.EnableLocalScriptChecks),
+			"enable_script_checks":       boolField(&p.EnableScriptChecks),
+			"enable_syslog":              boolField(&p.EnableSyslog),
+			"encrypt":                    strField(&p.EncryptKey),
+			"leave_on_terminate":         boolField(&p.LeaveOnTerm),
+			"log_json":                   boolField(&p.LogJSON),
+			"log_level":                  strField(&p.LogLevel),
+			"node_id":                    strField(&p.NodeID),
+			"node_meta":                  mapField(&p.NodeMeta),
+			"node_name":                  strField(&p.NodeName),
+			"performance": blockField(&block{
+				name:        `"performance"`,
+				fields:      map[string]setter{"raft_multiplier": intField(&p.RaftMultiplier)},
+				unsupported: []string{"leave_drain_time", "rpc_hold_timeout", "grpc_keepalive_interval", "grpc_keepalive_timeout"},
+			}),
+			"ports": blockField(&block{
+				name: `"ports"`,
+				fields: map[string]setter{
+					"dns":      intField(&p.Ports.DNS),
+					"http":     intField(&p.Ports.HTTP),
+					"https":    intField(&p.Ports.HTTPS),
+					"serf_lan": intField(&p.Ports.SerfLAN),
+					"serf_wan": intField(&p.Ports.SerfWAN),
+					"server":   intField(&p.Ports.Server),
+				},
+				unsupported: []string{"grpc", "grpc_tls", "sidecar_min_port", "sidecar_max_port", "expose_min_port", "expose_max_port"},
+			}),
+			"raft_protocol":           intField(&p.RaftProtocol),
+			"raft_snapshot_interval":  durField(&p.RaftSnapshotInterval),
+			"raft_snapshot_threshold": intField(&p.RaftSnapshotThreshold),
+			"raft_trailing_logs":      intField(&p.RaftTrailingLogs),
+			"reconnect_timeout":       durField(&p.ReconnectTimeout),
+			"recursors":               listField(&p.Recursors),
+			"retry_interval":          durField(&p.RetryInterval),
+			"retry_join":              listField(&p.RetryJoin),
+			"retry_max":               intField(&p.RetryMax),
+			"server":                  boolField(&p.Server),
+			"server_name":             strField(&p.ServerName),
+			"service":                 serviceField(&p.Services, false),
+			"services":                serviceField(&p.Services, true),
+			"skip_leave_on_interrupt": boolField(&p.SkipLeaveOnInt),
+			"start_join":              listField(&p.StartJoin),
+			"ui":                      boolField(&p.UI),
+			"ui_config": blockField(&block{
+				name:   `"ui_config"`,
+				fields: map[string]setter{"enabled": boolField(&p.UIConfigEnabled)},
+				unsupported: []string{"dir", "content_path", "metrics_provider", "metrics_provider_files",
+					"metrics_provider_options_json", "metrics_proxy", "dashboard_url_templates"},
+			}),
+		},
+		unsupported: consulOnlyTopKeys(),
+	}
+}
+
+// consulOnlyTopKeys are Consul's documented top-level keys that concord
+// does not implement yet.
+func consulOnlyTopKeys() []string {
+	return []string{
+		"acl", "acl_agent_master_token", "acl_agent_token", "acl_datacenter",
+		"acl_default_policy", "acl_down_policy", "acl_enable_key_list_policy",
+		"acl_master_token", "acl_replication_token", "acl_token", "acl_ttl",
+		"advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan",
+		"advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6",
+		"advertise_reconnect_timeout", "alt_domain", "audit", "auto_config",
+		"auto_encrypt", "auto_reload_config", "autopilot", "ca_file", "ca_path",
+		"cache", "cert_file", "check_output_max_size", "check_update_interval",
+		"cloud", "config_entries", "connect", "default_query_time",
+		"disable_anonymous_signature", "disable_coordinates",
+		"disable_host_node_id", "disable_http_unprintable_char_filter",
+		"disable_keyring_file", "disable_remote_exec", "discard_check_output",
+		"discovery_max_stale", "dns_config", "enable_acl_replication",
+		"enable_agent_tls_for_checks", "enable_central_service_config",
+		"enable_debug", "encrypt_verify_incoming", "encrypt_verify_outgoing",
+		"experiments", "gossip_lan", "gossip_wan", "http_config", "key_file",
+		"license_path", "limits", "locality", "log_file", "log_rotate_bytes",
+		"log_rotate_duration", "log_rotate_max_files", "max_query_time",
+		"non_voting_server", "partition", "peering", "pid_file",
+		"primary_datacenter", "primary_gateways", "primary_gateways_interval",
+		"protocol", "raft_boltdb", "raft_logstore", "read_replica",
+		"reconnect_timeout_wan", "rejoin_after_leave", "reporting",
+		"retry_interval_wan", "retry_join_wan", "retry_max_wan", "rpc",
+		"segment", "segments", "serf_lan", "serf_lan_allowed_cidrs", "serf_wan",
+		"serf_wan_allowed_cidrs", "server_rejoin_age_max", "session_ttl_min",
+		"snapshot_agent", "start_join_wan", "syslog_facility",
+		"tagged_addresses", "telemetry", "tls", "tls_cipher_suites",
+		"tls_min_version", "tls_prefer_server_cipher_suites",
+		"translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets",
+		"use_streaming_backend", "verify_incoming", "verify_incoming_https",
+		"verify_incoming_rpc", "verify_outgoing", "verify_server_hostname",
+		"watches", "xds",
+	}
+}
+
+// consulOnlyServiceKeys are service definition keys concord ignores.
+func consulOnlyServiceKeys() []string {
+	return []string{"kind", "tagged_addresses", "token", "proxy", "connect",
+		"namespace", "partition", "socket_path", "locality"}
+}
+
+// consulOnlyCheckKeys are check definition keys concord ignores.
+func consulOnlyCheckKeys() []string {
+	return []string{"token", "docker_container_id", "shell", "grpc_use_tls",
+		"h2ping", "h2ping_use_tls", "os_service", "success_before_passing",
+		"failures_before_critical", "failures_before_warning",
+		"output_max_size", "tls_server_name", "disable_redirects", "namespace",
+		"partition"}
+}

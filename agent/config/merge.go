@@ -1,0 +1,219 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// partial is what one source (a file, or the flags) sets. A nil pointer is
+// a setting the source leaves alone; lists and maps are added to what the
+// earlier sources set.
+type partial struct {
+	Datacenter, NodeName, NodeID, DataDir *string
+	Server, Bootstrap, DevMode            *bool
+	BootstrapExpect                       *int
+
+	BindAddr, AdvertiseAddr       *string
+	ClientAddr, HTTPAddr, DNSAddr *string
+	Ports                         portsPartial
+
+	StartJoin, RetryJoin []string
+	RetryInterval        *time.Duration
+	RetryMax             *int
+
+	UI, UIConfigEnabled   *bool
+	LogLevel              *string
+	LogJSON, EnableSyslog *bool
+
+	Domain    *string
+	Recursors []string
+
+	EnableScriptChecks, EnableLocalScriptChecks *bool
+	EncryptKey                                  *string
+	LeaveOnTerm, SkipLeaveOnInt                 *bool
+
+	RaftProtocol, RaftMultiplier            *int
+	RaftSnapshotThreshold, RaftTrailingLogs *int
+	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
+
+	DisableUpdateCheck *bool
+	ServerName         *string
+
+	NodeMeta map[string]string
+	Services []ServiceDefinition
+	Checks   []CheckDefinition
+}
+
+type portsPartial struct {
+	HTTP, HTTPS, DNS, SerfLAN, SerfWAN, Server *int
+}
+
+func over[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
+}
+
+// merge lays src over dst: src's scalars win, its lists are appended and
+// its map keys override.
+func (dst *partial) merge(src *partial) {
+	over(&dst.Datacenter, src.Datacenter)
+	over(&dst.NodeName, src.NodeName)
+	over(&dst.NodeID, src.NodeID)
+	over(&dst.DataDir, src.DataDir)
+	over(&dst.Server, src.Server)
+	over(&dst.Bootstrap, src.Bootstrap)
+	over(&dst.DevMode, src.DevMode)
+	over(&dst.BootstrapExpect, src.BootstrapExpect)
+	over(&dst.BindAddr, src.BindAddr)
+	over(&dst.AdvertiseAddr, src.AdvertiseAddr)
+	over(&dst.ClientAddr, src.ClientAddr)
+	over(&dst.HTTPAddr, src.HTTPAddr)
+	over(&dst.DNSAddr, src.DNSAddr)
+	over(&dst.Ports.HTTP, src.Ports.HTTP)
+	over(&dst.Ports.HTTPS, src.Ports.HTTPS)
+	over(&dst.Ports.DNS, src.Ports.DNS)
+	over(&dst.Ports.SerfLAN, src.Ports.SerfLAN)
+	over(&dst.Ports.SerfWAN, src.Ports.SerfWAN)
+	over(&dst.Ports.Server, src.Ports.Server)
+	dst.StartJoin = append(dst.StartJoin, src.StartJoin...)
+	dst.RetryJoin = append(dst.RetryJoin, src.RetryJoin...)
+	over(&dst.RetryInterval, src.RetryInterval)
+	over(&dst.RetryMax, src.RetryMax)
+	over(&dst.UI, src.UI)
+	over(&dst.UIConfigEnabled, src.UIConfigEnabled)
+	over(&dst.LogLevel, src.LogLevel)
+	over(&dst.LogJSON, src.LogJSON)
+	over(&dst.EnableSyslog, src.EnableSyslog)
+	over(&dst.Domain, src.Domain)
+	dst.Recursors = append(dst.Recursors, src.Recursors...)
+	over(&dst.EnableScriptChecks, src.EnableScriptChecks)
+	over(&dst.EnableLocalScriptChecks, src.EnableLocalScriptChecks)
+	over(&dst.EncryptKey, src.EncryptKey)
+	over(&dst.LeaveOnTerm, src.LeaveOnTerm)
+	over(&dst.SkipLeaveOnInt, src.SkipLeaveOnInt)
+	over(&dst.RaftProtocol, src.RaftProtocol)
+	over(&dst.RaftMultiplier, src.RaftMultiplier)
+	over(&dst.RaftSnapshotThreshold, src.RaftSnapshotThreshold)
+	over(&dst.RaftTrailingLogs, src.RaftTrailingLogs)
+	over(&dst.RaftSnapshotInterval, src.RaftSnapshotInterval)
+	over(&dst.ReconnectTimeout, src.ReconnectTimeout)
+	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
+	over(&dst.ServerName, src.ServerName)
+	for k, v := range src.NodeMeta {
+		if dst.NodeMeta == nil {
+			dst.NodeMeta = map[string]string{}
+		}
+		dst.NodeMeta[k] = v
+	}
+	dst.Services = append(dst.Services, src.Services...)
+	dst.Checks = append(dst.Checks, src.Checks...)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// build turns the merged sources into a Config: defaults first, then what
+// the sources set, then the values derived from other settings.
+func (l *loader) build(p *partial) (*Config, []string, error) {
+	var warnings []string
+	dev := p.DevMode != nil && *p.DevMode
+	c := l.defaults(dev)
+
+	set(&c.Datacenter, p.Datacenter)
+	set(&c.NodeName, p.NodeName)
+	set(&c.NodeID, p.NodeID)
+	set(&c.DataDir, p.DataDir)
+	set(&c.Server, p.Server)
+	set(&c.Bootstrap, p.Bootstrap)
+	set(&c.BootstrapExpect, p.BootstrapExpect)
+	set(&c.BindAddr, p.BindAddr)
+	set(&c.AdvertiseAddr, p.AdvertiseAddr)
+	if p.ClientAddr != nil {
+		c.ClientAddrs = strings.Fields(*p.ClientAddr)
+	}
+	c.HTTPAddrs = append([]string(nil), c.ClientAddrs...)
+	c.DNSAddrs = append([]string(nil), c.ClientAddrs...)
+	if p.HTTPAddr != nil {
+		c.HTTPAddrs = strings.Fields(*p.HTTPAddr)
+	}
+	if p.DNSAddr != nil {
+		c.DNSAddrs = strings.Fields(*p.DNSAddr)
+	}
+	set(&c.Ports.HTTP, p.Ports.HTTP)
+	set(&c.Ports.HTTPS, p.Ports.HTTPS)
+	set(&c.Ports.DNS, p.Ports.DNS)
+	set(&c.Ports.SerfLAN, p.Ports.SerfLAN)
+	set(&c.Ports.SerfWAN, p.Ports.SerfWAN)
+	set(&c.Ports.Server, p.Ports.Server)
+	c.StartJoin = append([]string(nil), p.StartJoin...)
+	c.RetryJoin = append([]string(nil), p.RetryJoin...)
+	set(&c.RetryInterval, p.RetryInterval)
+	set(&c.RetryMaxAttempts, p.RetryMax)
+	// ui_config.enabled (and -ui) wins over the older top-level ui.
+	set(&c.UI, p.UI)
+	set(&c.UI, p.UIConfigEnabled)
+	set(&c.LogLevel, p.LogLevel)
+	set(&c.LogJSON, p.LogJSON)
+	set(&c.EnableSyslog, p.EnableSyslog)
+	set(&c.Domain, p.Domain)
+	c.Recursors = append([]string(nil), p.Recursors...)
+	set(&c.EnableScriptChecks, p.EnableScriptChecks)
+	set(&c.EnableLocalScriptChecks, p.EnableLocalScriptChecks)
+	set(&c.EncryptKey, p.EncryptKey)
+	set(&c.RaftProtocol, p.RaftProtocol)
+	set(&c.RaftMultiplier, p.RaftMultiplier)
+	set(&c.RaftSnapshotThreshold, p.RaftSnapshotThreshold)
+	set(&c.RaftSnapshotInterval, p.RaftSnapshotInterval)
+	set(&c.RaftTrailingLogs, p.RaftTrailingLogs)
+	set(&c.ReconnectTimeout, p.ReconnectTimeout)
+	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
+	set(&c.ServerName, p.ServerName)
+	for k, v := range p.NodeMeta {
+		c.NodeMeta[k] = v
+	}
+	c.Services = append([]ServiceDefinition(nil), p.Services...)
+	c.Checks = append([]CheckDefinition(nil), p.Checks...)
+
+	if dev {
+		// -dev always runs a self-bootstrapping server.
+		if !c.Server {
+			warnings = append(warnings, "server = false is ignored in -dev mode: a dev agent is always a server")
+		}
+		if c.BootstrapExpect != 0 {
+			warnings = append(warnings, fmt.Sprintf("bootstrap_expect = %d is ignored in -dev mode: a dev server bootstraps itself", c.BootstrapExpect))
+		}
+		c.Server, c.Bootstrap, c.BootstrapExpect = true, true, 0
+	}
+	if c.Server && c.BootstrapExpect == 1 && !c.Bootstrap {
+		warnings = append(warnings, "bootstrap_expect = 1 is the same as bootstrap = true, and is used as such")
+		c.Bootstrap, c.BootstrapExpect = true, 0
+	}
+
+	c.Datacenter = strings.ToLower(c.Datacenter)
+	c.NodeID = strings.ToLower(c.NodeID)
+	c.LogLevel = strings.ToLower(c.LogLevel)
+	if c.Domain != "" && !strings.HasSuffix(c.Domain, ".") {
+		c.Domain += "."
+	}
+	if c.NodeName == "" {
+		host, err := l.hostname()
+		if err != nil || host == "" {
+			return nil, warnings, fmt.Errorf("node_name is required: the host name could not be read (%v); set -node or node_name", err)
+		}
+		c.NodeName = host
+	}
+	if p.AdvertiseAddr == nil {
+		c.AdvertiseAddr = l.advertiseFor(c.BindAddr)
+	}
+	c.LeaveOnTerm = !c.Server
+	set(&c.LeaveOnTerm, p.LeaveOnTerm)
+	c.SkipLeaveOnInt = c.Server
+	set(&c.SkipLeaveOnInt, p.SkipLeaveOnInt)
+	fillDefinitions(c)
+	return c, warnings, nil
+}

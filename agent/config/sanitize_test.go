@@ -1,0 +1,60 @@
+package config
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestSanitized(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"c.json": `{
+		"encrypt": "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=",
+		"service": {"name": "web", "check": {"http": "http://x", "interval": "10s",
+			"header": {"Authorization": ["Bearer secret"], "X-Consul-Token": ["t"], "Accept": ["text/plain"]}}}
+	}`})
+	c, _ := mustLoad(t, "-data-dir", "/d", "-config-file", dir+"/c.json")
+	m := c.Sanitized()
+
+	if m["EncryptKey"] != "hidden" {
+		t.Fatalf("EncryptKey = %v", m["EncryptKey"])
+	}
+	if m["RetryInterval"] != "30s" || m["ReconnectTimeout"] != "72h0m0s" {
+		t.Fatalf("durations = %v, %v", m["RetryInterval"], m["ReconnectTimeout"])
+	}
+	if m["Datacenter"] != "dc1" || m["DataDir"] != "/d" || m["Server"] != false {
+		t.Fatalf("scalars = %v", m)
+	}
+	ports := m["Ports"].(map[string]interface{})
+	if ports["HTTP"] != 8500 {
+		t.Fatalf("ports = %v", ports)
+	}
+	svc := m["Services"].([]interface{})[0].(map[string]interface{})
+	if _, ok := svc["source"]; ok {
+		t.Fatal("unexported fields must not show")
+	}
+	check := svc["Checks"].([]interface{})[0].(map[string]interface{})
+	want := map[string]interface{}{
+		"Authorization":  []interface{}{"hidden"},
+		"X-Consul-Token": []interface{}{"hidden"},
+		"Accept":         []interface{}{"text/plain"},
+	}
+	if !reflect.DeepEqual(check["Header"], want) || check["Interval"] != "10s" {
+		t.Fatalf("check = %v", check)
+	}
+	// The config itself keeps its secrets.
+	if c.EncryptKey == "hidden" || c.Services[0].Checks[0].Header["Authorization"][0] != "Bearer secret" {
+		t.Fatal("Sanitized changed the config")
+	}
+	// It must encode as JSON, for /v1/agent/self.
+	if _, err := json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+
+	empty := DefaultConfig().Sanitized()
+	if empty["EncryptKey"] != "" {
+		t.Fatalf("an unset key must stay empty, got %v", empty["EncryptKey"])
+	}
+	if l, ok := empty["Services"].([]interface{}); !ok || len(l) != 0 {
+		t.Fatalf("Services = %#v, want an empty list", empty["Services"])
+	}
+}

@@ -1,0 +1,2 @@
+datacenter = "east-aws"
+data_dir = "/opt/consul"

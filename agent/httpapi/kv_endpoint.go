@@ -1,0 +1,246 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/concord-dev/concord/catalog"
+)
+
+// kvPairJSON is a KV entry as consul/api's KVPair decodes it: Value is
+// base64 (null when empty) and Session is left out when no lock is held.
+type kvPairJSON struct {
+	LockIndex   uint64
+	Key         string
+	Flags       uint64
+	Value       []byte
+	Session     string `json:",omitempty"`
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+func kvPair(e *catalog.KVEntry) *kvPairJSON {
+	value := e.Value
+	if len(value) == 0 {
+		value = nil
+	}
+	return &kvPairJSON{
+		LockIndex:   e.LockIndex,
+		Key:         e.Key,
+		Flags:       e.Flags,
+		Value:       value,
+		Session:     e.Session,
+		CreateIndex: e.CreateIndex,
+		ModifyIndex: e.ModifyIndex,
+	}
+}
+
+// kvKey is the key a /v1/kv/ request names: the unescaped path after the
+// prefix, leading slashes removed.
+func kvKey(r *http.Request) string {
+	return strings.TrimLeft(strings.TrimPrefix(r.URL.Path, "/v1/kv/"), "/")
+}
+
+// kv serves GET, PUT and DELETE on /v1/kv/:key.
+func (s *Server) kv(w http.ResponseWriter, r *http.Request) error {
+	key := kvKey(r)
+	switch r.Method {
+	case http.MethodPut:
+		return s.kvPut(w, r, key)
+	case http.MethodDelete:
+		return s.kvDelete(w, r, key)
+	}
+	if hasParam(r.URL.Query(), "keys") {
+		return s.kvKeys(w, r, key)
+	}
+	return s.kvGet(w, r, key)
+}
+
+// kvGet reads one key, or every key under a prefix with ?recurse. Nothing
+// found is a 404 with an empty body that still carries X-Consul-Index, so a
+// client can block on a key that does not exist yet.
+func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error {
+	q := r.URL.Query()
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	recurse := hasParam(q, "recurse")
+	method := catalog.MethodKVGet
+	if recurse {
+		method = catalog.MethodKVList
+	} else if key == "" {
+		return badRequest("Missing key name")
+	}
+	var out catalog.IndexedKVEntries
+	if err := s.agent.RPC(r.Context(), method, &catalog.KeyRequest{QueryOptions: opts, Key: key}, &out); err != nil {
+		return err
+	}
+	setMeta(w, out.QueryMeta, opts)
+
+	entries := make([]*kvPairJSON, 0, len(out.Entries))
+	for _, e := range out.Entries {
+		if e != nil {
+			entries = append(entries, kvPair(e))
+		}
+	}
+	if len(entries) == 0 {
+		w.WriteHeader(http.StatusNotFound)
+		return nil
+	}
+	if hasParam(q, "raw") && !recurse {
+		// The value is the caller's bytes: label it plain text and forbid
+		// sniffing and scripts, so a browser never runs a stored value.
+		h := w.Header()
+		h.Set("Content-Type", "text/plain")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "sandbox")
+		h.Set("Content-Length", strconv.Itoa(len(entries[0].Value)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(entries[0].Value)
+		return nil
+	}
+	return writeJSON(w, r, http.StatusOK, entries)
+}
+
+// kvKeys lists key names under a prefix, folded at ?separator.
+func (s *Server) kvKeys(w http.ResponseWriter, r *http.Request, prefix string) error {
+	q := r.URL.Query()
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	sep := q.Get("separator")
+	if !hasParam(q, "separator") {
+		sep = q.Get("seperator") // Consul still reads its historic spelling
+	}
+	var out catalog.IndexedKeyList
+	args := &catalog.KeyListRequest{QueryOptions: opts, Prefix: prefix, Separator: sep}
+	if err := s.agent.RPC(r.Context(), catalog.MethodKVListKeys, args, &out); err != nil {
+		return err
+	}
+	setMeta(w, out.QueryMeta, opts)
+	// An empty root is an empty list; an empty prefix is not found.
+	if len(out.Keys) == 0 && prefix != "" {
+		w.WriteHeader(http.StatusNotFound)
+		return nil
+	}
+	keys := out.Keys
+	if keys == nil {
+		keys = []string{}
+	}
+	return writeJSON(w, r, http.StatusOK, keys)
+}
+
+// conflicting rejects a request giving more than one of flags.
+func conflicting(q url.Values, flags ...string) error {
+	var given []string
+	for _, f := range flags {
+		if hasParam(q, f) {
+			given = append(given, "?"+f)
+		}
+	}
+	if len(given) > 1 {
+		return badRequest("Conflicting flags: %s cannot be used together", strings.Join(given, " and "))
+	}
+	return nil
+}
+
+// kvPut writes the body as the key's value: a plain set, or a
+// check-and-set with ?cas. The answer is true, or for a CAS whether it won.
+func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error {
+	q := r.URL.Query()
+	if key == "" {
+		return badRequest("Missing key name")
+	}
+	if err := conflicting(q, "cas", "acquire", "release"); err != nil {
+		return err
+	}
+	if hasParam(q, "acquire") || hasParam(q, "release") {
+		return badRequest("sessions are not supported yet")
+	}
+	flags, _, err := uintParam(q, "flags")
+	if err != nil {
+		return err
+	}
+	cas, isCAS, err := uintParam(q, "cas")
+	if err != nil {
+		return err
+	}
+	value, err := s.readKVValue(w, r)
+	if err != nil {
+		return err
+	}
+	args := &catalog.KVRequest{
+		WriteRequest: s.writeRequest(r),
+		Op:           catalog.KVSet,
+		Entry:        catalog.KVEntry{Key: key, Flags: flags, Value: value},
+	}
+	if isCAS {
+		args.Op = catalog.KVCAS
+		args.Entry.ModifyIndex = cas
+	}
+	var ok bool
+	if err := s.agent.RPC(r.Context(), catalog.MethodKVApply, args, &ok); err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, ok || !isCAS)
+}
+
+// readKVValue reads a KV PUT body of at most MaxKVSize bytes. A larger
+// body is a 413 and nothing is written.
+func (s *Server) readKVValue(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := int64(s.cfg.MaxKVSize)
+	const see = "See https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size."
+	if r.ContentLength > limit {
+		return nil, tooLarge("Request body(%d bytes) too large, max size: %d bytes. %s", r.ContentLength, limit, see)
+	}
+	value, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge("Request body(more than %d bytes) too large, max size: %d bytes. %s", limit, limit, see)
+		}
+		return nil, badRequest("Failed to read the request body: %v", err)
+	}
+	if len(value) == 0 {
+		return nil, nil
+	}
+	return value, nil
+}
+
+// kvDelete removes a key, a tree with ?recurse (the whole store when the
+// key is empty), or a key at a given index with ?cas.
+func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request, key string) error {
+	q := r.URL.Query()
+	if err := conflicting(q, "recurse", "cas"); err != nil {
+		return err
+	}
+	cas, isCAS, err := uintParam(q, "cas")
+	if err != nil {
+		return err
+	}
+	args := &catalog.KVRequest{
+		WriteRequest: s.writeRequest(r),
+		Op:           catalog.KVDelete,
+		Entry:        catalog.KVEntry{Key: key},
+	}
+	switch {
+	case hasParam(q, "recurse"):
+		args.Op = catalog.KVDeleteTree
+	case key == "":
+		return badRequest("Missing key name")
+	case isCAS:
+		args.Op = catalog.KVDeleteCAS
+		args.Entry.ModifyIndex = cas
+	}
+	var ok bool
+	if err := s.agent.RPC(r.Context(), catalog.MethodKVApply, args, &ok); err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, ok || !isCAS)
+}

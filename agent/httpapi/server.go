@@ -1,0 +1,192 @@
+// Package httpapi serves concord's Consul-compatible HTTP API under /v1/.
+//
+// Handlers parse and validate the request (answering 400 or 413 before any
+// RPC), call the servers through the Agent, and render the reply in the
+// JSON shapes github.com/hashicorp/consul/api decodes. Blocking happens on
+// the server side: a handler only passes ?index and ?wait along.
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/concord-dev/concord/catalog"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultWait    = 5 * time.Minute
+	DefaultMaxWait = 10 * time.Minute
+	// MaxJSONBody bounds every JSON request body except a transaction's.
+	MaxJSONBody = 4 << 20
+)
+
+// Config configures the HTTP API.
+type Config struct {
+	// Datacenter is the local datacenter, used when ?dc= is absent.
+	Datacenter string
+	// MaxKVSize bounds a KV value; zero means catalog.MaxKVSize.
+	MaxKVSize int
+	// DefaultWait is a blocking query's wait when ?index is given without
+	// ?wait; MaxWait caps ?wait. Zero means 5 and 10 minutes.
+	DefaultWait, MaxWait time.Duration
+	// Logger receives unexpected errors; nil discards them.
+	Logger hclog.Logger
+	// UIEnabled serves a placeholder page on / and /ui/; when false those
+	// paths answer 404.
+	UIEnabled bool
+}
+
+// Server is the HTTP API. It implements http.Handler.
+type Server struct {
+	cfg    Config
+	agent  Agent
+	logger hclog.Logger
+	exact  map[string]*route
+	prefix []*route // longest pattern first
+}
+
+// handlerFunc serves one route. It writes the response itself on success;
+// a returned error is rendered by writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one endpoint: an exact path, or a prefix when the pattern ends
+// with "/" (the root "/" excepted), and the methods it accepts.
+type route struct {
+	pattern string
+	methods []string
+	handle  handlerFunc
+}
+
+var (
+	methodsGet = []string{http.MethodGet}
+	methodsPut = []string{http.MethodPut}
+	methodsKV  = []string{http.MethodGet, http.MethodPut, http.MethodDelete}
+)
+
+// New builds the HTTP API over agent.
+func New(cfg Config, agent Agent) (*Server, error) {
+	if agent == nil {
+		return nil, errors.New("httpapi: an Agent is required")
+	}
+	if cfg.Datacenter == "" {
+		return nil, errors.New("httpapi: Datacenter is required")
+	}
+	if cfg.MaxKVSize < 0 || cfg.DefaultWait < 0 || cfg.MaxWait < 0 {
+		return nil, errors.New("httpapi: MaxKVSize, DefaultWait and MaxWait must not be negative")
+	}
+	if cfg.MaxKVSize == 0 {
+		cfg.MaxKVSize = catalog.MaxKVSize
+	}
+	if cfg.DefaultWait == 0 {
+		cfg.DefaultWait = DefaultWait
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = DefaultMaxWait
+	}
+	if cfg.DefaultWait > cfg.MaxWait {
+		return nil, fmt.Errorf("httpapi: DefaultWait %s exceeds MaxWait %s", cfg.DefaultWait, cfg.MaxWait)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	s := &Server{cfg: cfg, agent: agent, logger: logger.Named("http"), exact: map[string]*route{}}
+	for _, rt := range s.routes() {
+		rt := rt
+		if rt.pattern != "/" && strings.HasSuffix(rt.pattern, "/") {
+			s.prefix = append(s.prefix, &rt)
+		} else {
+			s.exact[rt.pattern] = &rt
+		}
+	}
+	sort.Slice(s.prefix, func(i, j int) bool { return len(s.prefix[i].pattern) > len(s.prefix[j].pattern) })
+	return s, nil
+}
+
+// routes is the endpoint table.
+func (s *Server) routes() []route {
+	rs := []route{
+		{"/v1/status/leader", methodsGet, s.statusLeader},
+		{"/v1/status/peers", methodsGet, s.statusPeers},
+
+		{"/v1/catalog/register", methodsPut, s.catalogRegister},
+		{"/v1/catalog/deregister", methodsPut, s.catalogDeregister},
+		{"/v1/catalog/datacenters", methodsGet, s.catalogDatacenters},
+		{"/v1/catalog/nodes", methodsGet, s.catalogNodes},
+		{"/v1/catalog/services", methodsGet, s.catalogServices},
+		{"/v1/catalog/service/", methodsGet, s.catalogServiceNodes},
+		{"/v1/catalog/node/", methodsGet, s.catalogNodeServices},
+
+		{"/v1/kv/", methodsKV, s.kv},
+		{"/v1/txn", methodsPut, s.txn},
+
+		{"/v1/agent/self", methodsGet, s.agentSelf},
+		{"/v1/agent/members", methodsGet, s.agentMembers},
+		{"/v1/agent/join/", methodsPut, s.agentJoin},
+		{"/v1/agent/leave", methodsPut, s.agentLeave},
+		{"/v1/agent/force-leave/", methodsPut, s.agentForceLeave},
+
+		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
+	}
+	if s.cfg.UIEnabled {
+		rs = append(rs,
+			route{"/", methodsGet, s.uiPlaceholder},
+			route{"/ui", methodsGet, s.uiPlaceholder},
+			route{"/ui/", methodsGet, s.uiPlaceholder},
+		)
+	}
+	return rs
+}
+
+// lookup finds the route serving path, or nil.
+func (s *Server) lookup(path string) *route {
+	if rt, ok := s.exact[path]; ok {
+		return rt
+	}
+	for _, rt := range s.prefix {
+		if strings.HasPrefix(path, rt.pattern) {
+			return rt
+		}
+	}
+	return nil
+}
+
+// ServeHTTP routes a request by path, checks its method and runs the
+// endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	rt := s.lookup(path)
+	if rt == nil {
+		writeText(w, http.StatusNotFound, "no such endpoint: "+path)
+		return
+	}
+	if !containsString(rt.methods, r.Method) {
+		allow := strings.Join(append(append([]string{}, rt.methods...), http.MethodOptions), ", ")
+		w.Header().Set("Allow", allow)
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, path))
+		return
+	}
+	if err := rt.handle(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,235 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/yamux"
+)
+
+// Handler serves one RPC. decode fills the handler's argument value from the
+// stream; the returned reply is encoded back to the caller. Handlers run
+// concurrently, one goroutine per call.
+type Handler interface {
+	ServeRPC(ctx context.Context, method string, decode func(args interface{}) error) (reply interface{}, err error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, method string, decode func(args interface{}) error) (interface{}, error)
+
+// ServeRPC calls f.
+func (f HandlerFunc) ServeRPC(ctx context.Context, method string, decode func(args interface{}) error) (interface{}, error) {
+	return f(ctx, method, decode)
+}
+
+// firstByteTimeout bounds how long an accepted connection may stay silent
+// before it says which protocol it speaks.
+const firstByteTimeout = 5 * time.Second
+
+// Listener accepts connections on the server port and hands each to RPC
+// or Raft according to its first byte.
+type Listener struct {
+	ln     net.Listener
+	logger hclog.Logger
+	raft   *RaftLayer
+
+	// mu guards handler and sessions.
+	mu       sync.Mutex
+	handler  Handler
+	sessions map[*yamux.Session]struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Listen binds addr and starts accepting. advertise is the address Raft
+// tells its peers; nil means the bound address, and port 0 the bound port.
+func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("server port %s: %w", addr, err)
+	}
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	if advertise == nil {
+		advertise = ln.Addr()
+	}
+	// Port 0 (tests) advertises the port the kernel picked.
+	if ta, ok := advertise.(*net.TCPAddr); ok && ta.Port == 0 {
+		advertise = &net.TCPAddr{IP: ta.IP, Port: ln.Addr().(*net.TCPAddr).Port}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Listener{
+		ln:       ln,
+		logger:   logger,
+		sessions: map[*yamux.Session]struct{}{},
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	l.raft = newRaftLayer(advertise, ctx.Done())
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return l, nil
+}
+
+// Addr is the bound address.
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// RaftLayer is the stream layer to hand to raft's NetworkTransport.
+func (l *Listener) RaftLayer() *RaftLayer { return l.raft }
+
+// SetHandler installs the RPC handler. Calls that arrive before it is set
+// are answered with an error, which clients retry elsewhere.
+func (l *Listener) SetHandler(h Handler) {
+	l.mu.Lock()
+	l.handler = h
+	l.mu.Unlock()
+}
+
+// Close stops accepting and tears down every RPC session.
+func (l *Listener) Close() error {
+	l.cancel()
+	err := l.ln.Close()
+	l.mu.Lock()
+	for s := range l.sessions {
+		s.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+	return err
+}
+
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	for {
+		conn, err := l.ln.Accept()
+		if err != nil {
+			if l.ctx.Err() != nil {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			l.logger.Error("server port accept failed", "error", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		go l.route(conn)
+	}
+}
+
+func (l *Listener) route(conn net.Conn) {
+	var b [1]byte
+	conn.SetReadDeadline(time.Now().Add(firstByteTimeout))
+	if _, err := conn.Read(b[:]); err != nil {
+		conn.Close()
+		return
+	}
+	conn.SetReadDeadline(time.Time{})
+	switch b[0] {
+	case ProtoRPC:
+		l.serveSession(conn)
+	case ProtoRaft:
+		if !l.raft.handoff(conn) {
+			conn.Close()
+		}
+	default:
+		l.logger.Warn("unknown protocol byte on server port; closing", "byte", b[0], "remote", conn.RemoteAddr().String())
+		conn.Close()
+	}
+}
+
+func (l *Listener) serveSession(conn net.Conn) {
+	sess, err := yamux.Server(conn, yamuxConfig())
+	if err != nil {
+		conn.Close()
+		return
+	}
+	l.mu.Lock()
+	if l.ctx.Err() != nil {
+		l.mu.Unlock()
+		sess.Close()
+		return
+	}
+	l.sessions[sess] = struct{}{}
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.sessions, sess)
+		l.mu.Unlock()
+		sess.Close()
+	}()
+	for {
+		stream, err := sess.AcceptStream()
+		if err != nil {
+			return
+		}
+		go l.serveStream(stream)
+	}
+}
+
+func (l *Listener) serveStream(stream *yamux.Stream) {
+	defer stream.Close()
+	// The request must arrive promptly; the reply may take as long as a
+	// blocking query lasts, bounded by the handler itself.
+	stream.SetReadDeadline(time.Now().Add(firstByteTimeout))
+	c := newCodec(stream, newHandle())
+	var hdr requestHeader
+	if err := c.read(&hdr); err != nil {
+		return
+	}
+	l.mu.Lock()
+	h := l.handler
+	l.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(l.ctx)
+	defer cancel()
+	var reply interface{}
+	var err error
+	decoded := false
+	decode := func(args interface{}) error {
+		decoded = true
+		err := c.read(args)
+		stream.SetReadDeadline(time.Time{})
+		if err == nil {
+			// The caller writes nothing after its arguments; a read that
+			// returns means it hung up, so the handler should stop.
+			go func() {
+				var one [1]byte
+				if _, err := stream.Read(one[:]); err != nil {
+					cancel()
+				}
+			}()
+		}
+		return err
+	}
+	if h == nil {
+		err = errors.New("server is starting; RPC handler not ready")
+	} else {
+		reply, err = h.ServeRPC(ctx, hdr.Method, decode)
+	}
+	if !decoded {
+		// Drain the arguments so the reply is not mistaken for a
+		// protocol error on the caller's side.
+		var skip interface{}
+		_ = c.read(&skip)
+	}
+	resp := responseHeader{}
+	if err != nil {
+		resp.Error = err.Error()
+		reply = struct{}{}
+	}
+	stream.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if werr := c.write(&resp, reply); werr != nil {
+		l.logger.Debug("rpc reply not delivered", "method", hdr.Method, "error", werr)
+	}
+}

@@ -1,0 +1,188 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/yamux"
+)
+
+// DefaultCallTimeout bounds a call whose context has no deadline.
+const DefaultCallTimeout = 30 * time.Second
+
+// dialTimeout bounds the TCP connect to a server.
+const dialTimeout = 5 * time.Second
+
+// Pool keeps one multiplexed session per server address and runs calls as
+// streams on it, so any number of concurrent calls (blocking queries
+// included) share one TCP connection per server.
+type Pool struct {
+	// mu guards sessions and closed. Dialing happens outside mu, under the
+	// per-address entry's own once.
+	mu       sync.Mutex
+	sessions map[string]*poolEntry
+	closed   bool
+}
+
+type poolEntry struct {
+	ready chan struct{} // closed once sess or err is set
+	sess  *yamux.Session
+	err   error
+}
+
+// NewPool returns an empty pool.
+func NewPool() *Pool {
+	return &Pool{sessions: map[string]*poolEntry{}}
+}
+
+// Close tears down every session; calls in flight fail.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for addr, e := range p.sessions {
+		select {
+		case <-e.ready:
+			if e.sess != nil {
+				e.sess.Close()
+			}
+		default:
+		}
+		delete(p.sessions, addr)
+	}
+	return nil
+}
+
+func (p *Pool) session(ctx context.Context, addr string) (*yamux.Session, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, &notSentError{transportError{errors.New("pool closed")}}
+	}
+	e, ok := p.sessions[addr]
+	if ok {
+		select {
+		case <-e.ready:
+			if e.sess == nil || e.sess.IsClosed() {
+				delete(p.sessions, addr)
+				ok = false
+			}
+		default:
+		}
+	}
+	if !ok {
+		e = &poolEntry{ready: make(chan struct{})}
+		p.sessions[addr] = e
+		p.mu.Unlock()
+		e.sess, e.err = dialSession(ctx, addr)
+		close(e.ready)
+		if e.err != nil {
+			p.mu.Lock()
+			if p.sessions[addr] == e {
+				delete(p.sessions, addr)
+			}
+			p.mu.Unlock()
+		}
+		return e.sess, e.err
+	}
+	p.mu.Unlock()
+	select {
+	case <-e.ready:
+		return e.sess, e.err
+	case <-ctx.Done():
+		return nil, &notSentError{transportError{ctx.Err()}}
+	}
+}
+
+func dialSession(ctx context.Context, addr string) (*yamux.Session, error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, &notSentError{transportError{err}}
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetKeepAlive(true)
+		tc.SetNoDelay(true)
+	}
+	if _, err := conn.Write([]byte{ProtoRPC}); err != nil {
+		conn.Close()
+		return nil, &notSentError{transportError{err}}
+	}
+	sess, err := yamux.Client(conn, yamuxConfig())
+	if err != nil {
+		conn.Close()
+		return nil, &notSentError{transportError{err}}
+	}
+	return sess, nil
+}
+
+// drop forgets a broken session so the next call redials.
+func (p *Pool) drop(addr string, sess *yamux.Session) {
+	p.mu.Lock()
+	if e, ok := p.sessions[addr]; ok && e.sess == sess {
+		delete(p.sessions, addr)
+	}
+	p.mu.Unlock()
+	sess.Close()
+}
+
+// Call runs method on the server at addr. A transport failure is wrapped
+// so IsTransport reports it; an error the handler returned comes back as
+// the catalog sentinel it names, if any.
+func (p *Pool) Call(ctx context.Context, addr, method string, args, reply interface{}) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
+		defer cancel()
+	}
+	sess, err := p.session(ctx, addr)
+	if err != nil {
+		return err
+	}
+	stream, err := sess.OpenStream()
+	if err != nil {
+		p.drop(addr, sess)
+		return &notSentError{transportError{fmt.Errorf("open stream to %s: %w", addr, err)}}
+	}
+	defer stream.Close()
+	deadline, _ := ctx.Deadline()
+	stream.SetDeadline(deadline)
+
+	// A cancelled context must unblock the read at once, not at the
+	// deadline, so the blocking query it carries is released upstream too.
+	stop := context.AfterFunc(ctx, func() { stream.SetDeadline(time.Now()) })
+	defer stop()
+
+	c := newCodec(stream, newHandle())
+	if err := c.write(&requestHeader{Method: method}, args); err != nil {
+		return p.streamErr(ctx, addr, sess, err)
+	}
+	var resp responseHeader
+	if err := c.read(&resp); err != nil {
+		return p.streamErr(ctx, addr, sess, err)
+	}
+	if resp.Error != "" {
+		var skip interface{}
+		_ = c.read(&skip)
+		return catalog.ErrorFromWire(resp.Error)
+	}
+	if err := c.read(reply); err != nil {
+		return p.streamErr(ctx, addr, sess, err)
+	}
+	return nil
+}
+
+func (p *Pool) streamErr(ctx context.Context, addr string, sess *yamux.Session, err error) error {
+	if ctx.Err() != nil {
+		return &transportError{fmt.Errorf("call to %s: %w", addr, ctx.Err())}
+	}
+	if sess.IsClosed() {
+		p.drop(addr, sess)
+	}
+	return &transportError{fmt.Errorf("call to %s: %w", addr, err)}
+}

@@ -1,0 +1,94 @@
+package rpc
+
+import (
+	"bufio"
+	"errors"
+	"io"
+
+	"github.com/hashicorp/go-msgpack/v2/codec"
+)
+
+// Protocol bytes: the first byte a dialer writes on the server port.
+const (
+	ProtoRPC  byte = 0x01 // the connection becomes a yamux session of RPC streams
+	ProtoRaft byte = 0x02 // the connection belongs to Raft's transport
+	ProtoTLS  byte = 0x03 // reserved: a TLS handshake follows, then one of the above
+)
+
+// requestHeader opens every RPC stream, followed by the encoded arguments.
+type requestHeader struct {
+	Method string
+}
+
+// responseHeader opens every reply, followed by the encoded reply value
+// when Error is empty.
+type responseHeader struct {
+	Error string
+}
+
+// newHandle returns the msgpack settings both ends use. Each caller gets
+// its own handle so nothing shared is mutated.
+func newHandle() *codec.MsgpackHandle {
+	h := &codec.MsgpackHandle{}
+	h.WriteExt = true    // []byte as msgpack bin, not str
+	h.RawToString = true // untyped bin/str decode to string
+	return h
+}
+
+// msgpackCodec bundles one stream's encoder and decoder.
+type msgpackCodec struct {
+	w   *bufio.Writer
+	enc *codec.Encoder
+	dec *codec.Decoder
+}
+
+func newCodec(rw io.ReadWriter, h *codec.MsgpackHandle) *msgpackCodec {
+	w := bufio.NewWriterSize(rw, 4096)
+	return &msgpackCodec{
+		w:   w,
+		enc: codec.NewEncoder(w, h),
+		dec: codec.NewDecoder(bufio.NewReaderSize(rw, 4096), h),
+	}
+}
+
+// write encodes each value and flushes once, so a call is one or two
+// yamux frames rather than one per field.
+func (c *msgpackCodec) write(vs ...interface{}) error {
+	for _, v := range vs {
+		if err := c.enc.Encode(v); err != nil {
+			return err
+		}
+	}
+	return c.w.Flush()
+}
+
+func (c *msgpackCodec) read(v interface{}) error {
+	return c.dec.Decode(v)
+}
+
+// ErrTransport marks failures of the connection rather than of the call:
+// the caller may retry them on another server. Errors the remote handler
+// returned are never wrapped in it.
+var ErrTransport = errors.New("rpc transport error")
+
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return "rpc: " + e.err.Error() }
+func (e *transportError) Unwrap() []error {
+	return []error{ErrTransport, e.err}
+}
+
+// IsTransport reports whether err came from the connection, not the handler.
+func IsTransport(err error) bool { return errors.Is(err, ErrTransport) }
+
+// notSentError marks a transport failure before any byte of the call left
+// this process: the dial or the stream open failed.
+type notSentError struct{ transportError }
+
+func (e *notSentError) Unwrap() []error { return []error{ErrTransport, errNotSent, e.err} }
+
+var errNotSent = errors.New("call not sent")
+
+// NotSent reports whether the call certainly never reached the server, so
+// even a write may be retried elsewhere.
+func NotSent(err error) bool { return errors.Is(err, errNotSent) }

@@ -1,0 +1,64 @@
+package rpc
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// RaftLayer implements raft.StreamLayer over the shared server port:
+// accepted connections arrive from the Listener after their protocol byte,
+// dialed ones write that byte first.
+type RaftLayer struct {
+	addr   net.Addr
+	connCh chan net.Conn
+	closed <-chan struct{}
+}
+
+var _ raft.StreamLayer = (*RaftLayer)(nil)
+
+var errLayerClosed = errors.New("raft layer closed")
+
+func newRaftLayer(addr net.Addr, closed <-chan struct{}) *RaftLayer {
+	return &RaftLayer{addr: addr, connCh: make(chan net.Conn), closed: closed}
+}
+
+func (r *RaftLayer) handoff(c net.Conn) bool {
+	select {
+	case r.connCh <- c:
+		return true
+	case <-r.closed:
+		return false
+	}
+}
+
+// Accept waits for the next Raft connection.
+func (r *RaftLayer) Accept() (net.Conn, error) {
+	select {
+	case c := <-r.connCh:
+		return c, nil
+	case <-r.closed:
+		return nil, errLayerClosed
+	}
+}
+
+// Close is a no-op: the Listener owns the socket and closes the layer.
+func (r *RaftLayer) Close() error { return nil }
+
+// Addr is the advertised server address, which Raft gives its peers.
+func (r *RaftLayer) Addr() net.Addr { return r.addr }
+
+// Dial opens a Raft connection to a peer's server port.
+func (r *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", string(address), timeout)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write([]byte{ProtoRaft}); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}

@@ -1,0 +1,73 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/concord-dev/concord/agent/rpc"
+	"github.com/concord-dev/concord/catalog"
+)
+
+// rpcHoldTimeout is how long a call keeps looking for a server that can
+// answer before it gives up, long enough to ride out a leader election.
+const rpcHoldTimeout = 7 * time.Second
+
+// writeMethods change state; they are retried only when they certainly
+// never reached a server.
+var writeMethods = map[string]bool{
+	catalog.MethodCatalogRegister:   true,
+	catalog.MethodCatalogDeregister: true,
+	catalog.MethodKVApply:           true,
+	catalog.MethodTxnApply:          true,
+}
+
+// RPC sends a call to the servers: in process on a server, over the pool
+// from a client agent.
+func (a *Agent) RPC(ctx context.Context, method string, args, reply interface{}) error {
+	if a.server != nil {
+		return a.server.RPC(ctx, method, args, reply)
+	}
+	return a.clientRPC(ctx, method, args, reply)
+}
+
+func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interface{}) error {
+	write := writeMethods[method]
+	hold := time.NewTimer(rpcHoldTimeout)
+	defer hold.Stop()
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		addr := a.servers.pick()
+		if addr != "" {
+			err := a.pool.Call(ctx, addr, method, args, reply)
+			if err == nil {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			retry := errors.Is(err, catalog.ErrNoLeader) || rpc.NotSent(err) || (!write && rpc.IsTransport(err))
+			if !retry {
+				return err
+			}
+			if rpc.IsTransport(err) {
+				a.logger.Debug("server unreachable; trying another", "server", addr, "error", err)
+				a.servers.failed(addr)
+			}
+			lastErr = err
+		} else {
+			lastErr = catalog.ErrNoServers
+		}
+		wait := time.Duration(20+rand.IntN(40)) * time.Millisecond * time.Duration(min(attempt+1, 10))
+		select {
+		case <-time.After(wait):
+		case <-hold.C:
+			return lastErr
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.shutdownCh:
+			return lastErr
+		}
+	}
+}

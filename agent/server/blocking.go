@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Blocking query bounds, as Consul's: a wait defaults to 5 minutes and is
+// capped at 10, plus up to 1/16 jitter so thousands of watchers that
+// started together do not all come back in the same instant.
+const (
+	defaultQueryTime = 5 * time.Minute
+	maxQueryTime     = 10 * time.Minute
+	jitterFraction   = 16
+)
+
+// queryFn reads from st, adds what it read to ws, and fills its reply,
+// including meta.Index.
+type queryFn func(ws memdb.WatchSet, st *state.Store) error
+
+// blockingQuery runs fn and, when the caller passed an index, re-runs it
+// each time a watched channel fires until the result's index passes the
+// caller's or the wait runs out.
+func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, meta *catalog.QueryMeta, fn queryFn) error {
+	if q.RequireConsistent {
+		if err := s.raft.VerifyLeader().Error(); err != nil {
+			return errNotLeader
+		}
+	}
+	var cancel context.CancelFunc
+	if q.MinQueryIndex > 0 {
+		wait := q.MaxQueryTime
+		if wait <= 0 {
+			wait = defaultQueryTime
+		}
+		if wait > maxQueryTime {
+			wait = maxQueryTime
+		}
+		wait += rand.N(wait/jitterFraction + 1)
+		ctx, cancel = context.WithTimeout(ctx, wait)
+		defer cancel()
+	}
+	for {
+		st := s.fsm.State()
+		ws := memdb.NewWatchSet()
+		// A snapshot restore swaps the store; re-run against the new one.
+		ws.Add(st.AbandonCh())
+		err := fn(ws, st)
+		s.setQueryMeta(meta)
+		if err != nil {
+			return err
+		}
+		if meta.Index < 1 {
+			meta.Index = 1
+		}
+		if q.MinQueryIndex == 0 || meta.Index > q.MinQueryIndex {
+			return nil
+		}
+		if err := ws.WatchCtx(ctx); err != nil {
+			// The wait ran out: answer with what we have, as Consul does.
+			// A caller that went away gets nothing.
+			if cancel != nil && ctx.Err() == context.DeadlineExceeded {
+				return s.runOnce(fn, meta)
+			}
+			return ctx.Err()
+		}
+		select {
+		case <-s.shutdownCh:
+			return catalog.ErrNoLeader
+		default:
+		}
+	}
+}
+
+func (s *Server) runOnce(fn queryFn, meta *catalog.QueryMeta) error {
+	err := fn(nil, s.fsm.State())
+	s.setQueryMeta(meta)
+	if meta.Index < 1 {
+		meta.Index = 1
+	}
+	return err
+}
+
+func (s *Server) setQueryMeta(m *catalog.QueryMeta) {
+	if s.IsLeader() {
+		m.LastContact = 0
+		m.KnownLeader = true
+		return
+	}
+	m.LastContact = time.Since(s.raft.LastContact())
+	m.KnownLeader = s.Leader() != ""
+}

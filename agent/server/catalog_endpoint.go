@@ -1,0 +1,131 @@
+package server
+
+import (
+	"context"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/fsm"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/hashicorp/go-memdb"
+)
+
+func (s *Server) catalogRegister(ctx context.Context, args *catalog.RegisterRequest, reply *struct{}) error {
+	if err := validateRegister(args); err != nil {
+		return err
+	}
+	return s.route(ctx, catalog.MethodCatalogRegister, args.Datacenter, false, true, args, reply, func() error {
+		_, err := s.raftApply(fsm.RegisterRequestType, args)
+		return err
+	})
+}
+
+func validateRegister(r *catalog.RegisterRequest) error {
+	if r.Node == "" {
+		return catalog.BadRequestf("Must provide node")
+	}
+	if r.Address == "" && !r.SkipNodeUpdate {
+		return catalog.BadRequestf("Must provide address if SkipNodeUpdate is not set")
+	}
+	if r.Service != nil {
+		if r.Service.Service == "" {
+			return catalog.BadRequestf("Must provide service name with ID")
+		}
+		if r.Service.ID == "" {
+			r.Service.ID = r.Service.Service
+		}
+		if r.Service.Port < 0 || r.Service.Port > 65535 {
+			return catalog.BadRequestf("Invalid service port")
+		}
+	}
+	checks := r.Checks
+	if r.Check != nil {
+		checks = append(checks, r.Check)
+	}
+	for _, c := range checks {
+		if c == nil {
+			return catalog.BadRequestf("Check must not be null")
+		}
+		if c.CheckID == "" && c.Name == "" {
+			return catalog.BadRequestf("Must provide a check ID or name")
+		}
+		if c.Status != "" && !catalog.ValidHealthStatus(c.Status) {
+			return catalog.BadRequestf("Invalid check status: \"" + c.Status + "\"")
+		}
+		if c.Node != "" && c.Node != r.Node {
+			return catalog.BadRequestf("Check node must match the node being registered")
+		}
+	}
+	return nil
+}
+
+func (s *Server) catalogDeregister(ctx context.Context, args *catalog.DeregisterRequest, reply *struct{}) error {
+	if args.Node == "" {
+		return catalog.BadRequestf("Must provide node")
+	}
+	return s.route(ctx, catalog.MethodCatalogDeregister, args.Datacenter, false, true, args, reply, func() error {
+		_, err := s.raftApply(fsm.DeregisterRequestType, args)
+		return err
+	})
+}
+
+func (s *Server) catalogDatacenters(ctx context.Context, args *catalog.DCRequest, reply *[]string) error {
+	*reply = s.router.Datacenters()
+	return nil
+}
+
+func (s *Server) catalogListNodes(ctx context.Context, args *catalog.DCRequest, reply *catalog.IndexedNodes) error {
+	return s.read(ctx, catalog.MethodCatalogNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.Nodes, err = st.Nodes(ws)
+		for _, n := range reply.Nodes {
+			n.Datacenter = s.cfg.Datacenter
+		}
+		return err
+	})
+}
+
+func (s *Server) catalogListServices(ctx context.Context, args *catalog.DCRequest, reply *catalog.IndexedServices) error {
+	return s.read(ctx, catalog.MethodCatalogServices, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.Services, err = st.Services(ws)
+		return err
+	})
+}
+
+func (s *Server) catalogServiceNodes(ctx context.Context, args *catalog.ServiceRequest, reply *catalog.IndexedServiceNodes) error {
+	if args.ServiceName == "" {
+		return catalog.BadRequestf("Must provide service name")
+	}
+	return s.read(ctx, catalog.MethodCatalogServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.ServiceNodes, err = st.ServiceNodes(ws, args.ServiceName, args.Tags)
+		for _, n := range reply.ServiceNodes {
+			n.Datacenter = s.cfg.Datacenter
+		}
+		return err
+	})
+}
+
+func (s *Server) catalogNodeServices(ctx context.Context, args *catalog.NodeRequest, reply *catalog.IndexedNodeServices) error {
+	if args.Node == "" {
+		return catalog.BadRequestf("Must provide node")
+	}
+	return s.read(ctx, catalog.MethodCatalogNodeServices, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.NodeServices, err = st.NodeServices(ws, args.Node)
+		if reply.NodeServices != nil && reply.NodeServices.Node != nil {
+			n := *reply.NodeServices.Node
+			n.Datacenter = s.cfg.Datacenter
+			reply.NodeServices.Node = &n
+		}
+		return err
+	})
+}
+
+// read routes a query (leader unless stale) and runs it as a blocking
+// query where it lands.
+func (s *Server) read(ctx context.Context, method string, q *catalog.QueryOptions, args, reply interface{}, meta *catalog.QueryMeta, fn queryFn) error {
+	return s.route(ctx, method, q.Datacenter, q.AllowStale, false, args, reply, func() error {
+		return s.blockingQuery(ctx, q, meta, fn)
+	})
+}

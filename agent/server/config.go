@@ -1,0 +1,83 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Config is what a server needs beyond its collaborators.
+type Config struct {
+	NodeName   string
+	NodeID     string // Raft server ID; a UUID
+	Datacenter string
+	Build      string
+
+	// DataDir holds raft/ (log, stable store, snapshots). Empty with
+	// InMemory means nothing touches the disk.
+	DataDir  string
+	InMemory bool
+
+	// RPCAdvertise is the address peers reach this server's port at; it
+	// is also the Raft address.
+	RPCAdvertise *net.TCPAddr
+
+	Bootstrap       bool // form a one-server quorum at once
+	BootstrapExpect int  // form a quorum once this many servers are seen
+
+	RaftMultiplier    int // scales Raft's timing, as Consul's raft_multiplier
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
+
+	// RPCHoldTimeout is how long a call waits for a leader before giving
+	// up with ErrNoLeader.
+	RPCHoldTimeout time.Duration
+	// ReconcileInterval is how often the leader reconciles the whole pool
+	// even without events.
+	ReconcileInterval time.Duration
+
+	Logger hclog.Logger
+}
+
+// DefaultConfig returns the timing concord ships with.
+func DefaultConfig() *Config {
+	return &Config{
+		Datacenter:        "dc1",
+		RaftMultiplier:    1,
+		SnapshotThreshold: 16384,
+		SnapshotInterval:  30 * time.Second,
+		TrailingLogs:      10240,
+		RPCHoldTimeout:    7 * time.Second,
+		ReconcileInterval: 60 * time.Second,
+	}
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.NodeName == "" {
+		errs = append(errs, errors.New("server: node name is required"))
+	}
+	if c.NodeID == "" {
+		errs = append(errs, errors.New("server: node ID is required"))
+	}
+	if c.RPCAdvertise == nil {
+		errs = append(errs, errors.New("server: RPC advertise address is required"))
+	}
+	if !c.InMemory && c.DataDir == "" {
+		errs = append(errs, errors.New("server: a data directory is required unless running in memory"))
+	}
+	if c.Bootstrap && c.BootstrapExpect > 0 {
+		errs = append(errs, errors.New("server: bootstrap and bootstrap-expect are exclusive"))
+	}
+	if c.RaftMultiplier < 1 || c.RaftMultiplier > 10 {
+		errs = append(errs, fmt.Errorf("server: raft multiplier %d out of range 1..10", c.RaftMultiplier))
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	return errors.Join(errs...)
+}

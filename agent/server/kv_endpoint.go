@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/fsm"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/hashicorp/go-memdb"
+)
+
+func (s *Server) kvApply(ctx context.Context, args *catalog.KVRequest, reply *bool) error {
+	if err := validateKVOp(args.Op, &args.Entry); err != nil {
+		return err
+	}
+	return s.route(ctx, catalog.MethodKVApply, args.Datacenter, false, true, args, reply, func() error {
+		resp, err := s.raftApply(fsm.KVSRequestType, args)
+		if err != nil {
+			return err
+		}
+		ok, isBool := resp.(bool)
+		*reply = !isBool || ok
+		return nil
+	})
+}
+
+func validateKVOp(op catalog.KVOp, e *catalog.KVEntry) error {
+	switch op {
+	case catalog.KVSet, catalog.KVCAS, catalog.KVDelete, catalog.KVDeleteCAS:
+		if e.Key == "" {
+			return catalog.BadRequestf("Missing key name")
+		}
+	case catalog.KVDeleteTree:
+	case catalog.KVLock, catalog.KVUnlock:
+		return catalog.BadRequestf("sessions are not supported yet, so keys cannot be locked")
+	default:
+		return catalog.BadRequestf(fmt.Sprintf("unknown KV operation %q", op))
+	}
+	if len(e.Value) > catalog.MaxKVSize {
+		return catalog.BadRequestf(fmt.Sprintf("value of %d bytes exceeds the limit of %d bytes", len(e.Value), catalog.MaxKVSize))
+	}
+	return nil
+}
+
+func (s *Server) kvGet(ctx context.Context, args *catalog.KeyRequest, reply *catalog.IndexedKVEntries) error {
+	return s.read(ctx, catalog.MethodKVGet, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		idx, e, err := st.KVGet(ws, args.Key)
+		if err != nil {
+			return err
+		}
+		reply.Index = idx
+		reply.Entries = nil
+		if e != nil {
+			reply.Entries = []*catalog.KVEntry{e}
+		}
+		return nil
+	})
+}
+
+func (s *Server) kvList(ctx context.Context, args *catalog.KeyRequest, reply *catalog.IndexedKVEntries) error {
+	return s.read(ctx, catalog.MethodKVList, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.Entries, err = st.KVList(ws, args.Key)
+		return err
+	})
+}
+
+func (s *Server) kvListKeys(ctx context.Context, args *catalog.KeyListRequest, reply *catalog.IndexedKeyList) error {
+	return s.read(ctx, catalog.MethodKVListKeys, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		var err error
+		reply.Index, reply.Keys, err = st.KVKeys(ws, args.Prefix, args.Separator)
+		return err
+	})
+}

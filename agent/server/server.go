@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/concord-dev/concord/agent/rpc"
+	"github.com/concord-dev/concord/catalog/fsm"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/concord-dev/concord/lan"
+	"github.com/concord-dev/concord/wan"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// LAN is what a server needs from the gossip pool. Safe for concurrent use.
+type LAN interface {
+	Members() []lan.Member
+	Subscribe() (<-chan lan.Event, func())
+}
+
+// Deps are the collaborators the agent builds and hands in.
+type Deps struct {
+	Listener *rpc.Listener // the server port; the server installs its handler
+	Pool     *rpc.Pool     // calls to other servers
+	LAN      LAN
+	Router   *wan.Router
+}
+
+// Server is one member of the datacenter's Raft quorum.
+type Server struct {
+	cfg    *Config
+	logger hclog.Logger
+
+	fsm       *fsm.FSM
+	raft      *raft.Raft
+	transport *raft.NetworkTransport
+	stores    *raftStores
+
+	pool   *rpc.Pool
+	lan    LAN
+	router *wan.Router
+
+	endpoints map[string]endpoint
+
+	// leaderMu guards ready: closed once this server is leader and its
+	// state machine has caught up with everything committed before.
+	leaderMu sync.Mutex
+	ready    chan struct{}
+
+	bootstrapped atomic.Bool
+
+	shutdownCh chan struct{}
+	shutdown   sync.Once
+	wg         sync.WaitGroup
+}
+
+// New starts a server: opens the Raft stores, starts Raft on the shared
+// server port, installs the RPC handler and, when configured, bootstraps.
+func New(cfg *Config, deps Deps) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if deps.Listener == nil || deps.Pool == nil || deps.LAN == nil || deps.Router == nil {
+		return nil, errors.New("server: listener, pool, LAN pool and router are required")
+	}
+	f, err := fsm.New(cfg.Logger.Named("fsm"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:        cfg,
+		logger:     cfg.Logger,
+		fsm:        f,
+		pool:       deps.Pool,
+		lan:        deps.LAN,
+		router:     deps.Router,
+		ready:      make(chan struct{}),
+		shutdownCh: make(chan struct{}),
+	}
+	s.registerEndpoints()
+
+	s.stores, err = openRaftStores(cfg)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := raft.HasExistingState(s.stores.logs, s.stores.stable, s.stores.snaps)
+	if err != nil {
+		s.stores.close()
+		return nil, fmt.Errorf("read raft state: %w", err)
+	}
+	// A server that has ever been part of a quorum must never bootstrap
+	// again: that could fork the cluster's history.
+	s.bootstrapped.Store(existing)
+
+	s.transport = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  deps.Listener.RaftLayer(),
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  cfg.Logger.Named("raft-net"),
+	})
+	notify := make(chan bool, 16)
+	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), s.fsm, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
+	if err != nil {
+		s.transport.Close()
+		s.stores.close()
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	deps.Listener.SetHandler(rpc.HandlerFunc(s.serveRPC))
+
+	if cfg.Bootstrap && !existing {
+		if err := s.bootstrapSelf(); err != nil {
+			s.Shutdown()
+			return nil, err
+		}
+	}
+
+	s.wg.Add(2)
+	go s.monitorLeadership(notify)
+	go s.watchMembers()
+	return s, nil
+}
+
+func (s *Server) bootstrapSelf() error {
+	conf := raft.Configuration{Servers: []raft.Server{{
+		Suffrage: raft.Voter,
+		ID:       raft.ServerID(s.cfg.NodeID),
+		Address:  raft.ServerAddress(s.cfg.RPCAdvertise.String()),
+	}}}
+	if err := s.raft.BootstrapCluster(conf).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		return fmt.Errorf("bootstrap raft: %w", err)
+	}
+	s.bootstrapped.Store(true)
+	return nil
+}
+
+// State is the local replica of the store, for in-process readers.
+func (s *Server) State() *state.Store { return s.fsm.State() }
+
+// IsLeader reports whether this server leads the quorum now.
+func (s *Server) IsLeader() bool { return s.raft.State() == raft.Leader }
+
+// Leader is the leader's server address, or "" when none is known.
+func (s *Server) Leader() string {
+	addr, _ := s.raft.LeaderWithID()
+	return string(addr)
+}
+
+// Stats returns Raft's counters for `concord info`.
+func (s *Server) Stats() map[string]string { return s.raft.Stats() }
+
+// StepDown hands leadership to another voter when this server leads, so a
+// planned restart costs one round of replication rather than an election
+// timeout. It is a no-op on followers and on a one-server quorum.
+func (s *Server) StepDown(timeout time.Duration) {
+	if !s.IsLeader() {
+		return
+	}
+	f := s.raft.LeadershipTransfer()
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			s.logger.Warn("leadership transfer failed", "error", err)
+		} else {
+			s.logger.Info("leadership transferred")
+		}
+	case <-time.After(timeout):
+		s.logger.Warn("leadership transfer timed out")
+	}
+}
+
+// Shutdown stops Raft and releases the stores. It does not leave the
+// quorum: a server that stops keeps its seat until it leaves the pool.
+func (s *Server) Shutdown() error {
+	var err error
+	s.shutdown.Do(func() {
+		close(s.shutdownCh)
+		if s.raft != nil {
+			err = s.raft.Shutdown().Error()
+		}
+		s.wg.Wait()
+		if s.transport != nil {
+			s.transport.Close()
+		}
+		if s.stores != nil {
+			if cerr := s.stores.close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	})
+	return err
+}
+
+// ctx returns a context cancelled at shutdown.
+func (s *Server) ctx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-s.shutdownCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}

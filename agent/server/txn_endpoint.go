@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/fsm"
+)
+
+func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *catalog.TxnResponse) error {
+	if len(args.Ops) > catalog.MaxTxnOps {
+		return catalog.BadRequestf(fmt.Sprintf("Transaction contains too many operations (%d > %d)", len(args.Ops), catalog.MaxTxnOps))
+	}
+	write := false
+	for i, op := range args.Ops {
+		if op == nil || op.KV == nil {
+			return catalog.BadRequestf(fmt.Sprintf("operation %d has no KV part; only KV operations are supported", i))
+		}
+		if !op.KV.Verb.Valid() {
+			return catalog.BadRequestf(fmt.Sprintf("operation %d: unknown KV verb %q", i, op.KV.Verb))
+		}
+		if op.KV.Verb.IsWrite() {
+			write = true
+			if err := validateKVOp(op.KV.Verb, &op.KV.Entry); err != nil {
+				return catalog.BadRequestf(fmt.Sprintf("operation %d: %v", i, err))
+			}
+		}
+	}
+	dc := args.WriteRequest.Datacenter
+	if dc == "" {
+		dc = args.QueryOptions.Datacenter
+	}
+	if !write {
+		return s.route(ctx, catalog.MethodTxnApply, dc, args.AllowStale, false, args, reply, func() error {
+			st := s.fsm.State()
+			reply.Results, reply.Errors = st.TxnRO(args.Ops)
+			s.setQueryMeta(&reply.QueryMeta)
+			reply.Index = st.LastIndex()
+			return nil
+		})
+	}
+	return s.route(ctx, catalog.MethodTxnApply, dc, false, true, args, reply, func() error {
+		resp, err := s.raftApply(fsm.TxnRequestType, args)
+		if err != nil {
+			return err
+		}
+		r, ok := resp.(*catalog.TxnResponse)
+		if !ok {
+			return fmt.Errorf("txn: state machine answered %T", resp)
+		}
+		reply.Results, reply.Errors = r.Results, r.Errors
+		return nil
+	})
+}

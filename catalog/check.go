@@ -1,0 +1,48 @@
+package catalog
+
+// Check states, as Consul spells them.
+const (
+	HealthAny      = "any"
+	HealthPassing  = "passing"
+	HealthWarning  = "warning"
+	HealthCritical = "critical"
+	HealthMaint    = "maintenance"
+)
+
+// SerfCheckID is the check the leader keeps on every node to mirror its
+// gossip membership; the name is Consul's so tools that look for it work.
+const (
+	SerfCheckID           = "serfHealth"
+	SerfCheckName         = "Serf Health Status"
+	SerfCheckAliveOutput  = "Agent alive and reachable"
+	SerfCheckFailedOutput = "Agent not live or unreachable"
+)
+
+// ValidHealthStatus reports whether s is a status a check may hold.
+func ValidHealthStatus(s string) bool {
+	switch s {
+	case HealthPassing, HealthWarning, HealthCritical, HealthMaint:
+		return true
+	}
+	return false
+}
+
+// HealthCheck is the catalog's record of one check on a node, optionally
+// bound to one of its services.
+type HealthCheck struct {
+	Node        string
+	CheckID     string
+	Name        string
+	Status      string
+	Notes       string
+	Output      string
+	ServiceID   string
+	ServiceName string
+	ServiceTags []string
+	Type        string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+// HealthChecks is a list of checks.
+type HealthChecks []*HealthCheck

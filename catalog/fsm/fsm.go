@@ -1,0 +1,165 @@
+package fsm
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// FSM applies committed Raft commands to a state.Store.
+//
+// hashicorp/raft never calls Apply, Snapshot and Restore concurrently with
+// each other, but readers call State from any goroutine, so the store
+// pointer, which Restore swaps, sits behind a lock.
+type FSM struct {
+	logger hclog.Logger
+
+	mu    sync.RWMutex
+	state *state.Store
+}
+
+var _ raft.FSM = (*FSM)(nil)
+
+// New returns an FSM over an empty store. A nil logger discards output.
+func New(logger hclog.Logger) (*FSM, error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	st, err := state.New()
+	if err != nil {
+		return nil, err
+	}
+	return &FSM{logger: logger.Named("fsm"), state: st}, nil
+}
+
+// State is the current store. After a Restore it is a new store and the
+// old one is abandoned, so callers should not hold on to it across calls.
+func (f *FSM) State() *state.Store {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.state
+}
+
+// Apply applies one committed log entry and returns what the command's
+// caller receives from raft's ApplyFuture.Response: nil or an error for
+// catalog writes, a bool or an error for KV writes, a *catalog.TxnResponse
+// for transactions.
+//
+// A command of unknown type panics unless it carries IgnoreUnknownTypeFlag:
+// applying the rest of the log without it would leave this server's state
+// silently different from its peers', which is worse than stopping.
+func (f *FSM) Apply(l *raft.Log) interface{} {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	if len(l.Data) == 0 {
+		return fmt.Errorf("command at index %d is empty", l.Index)
+	}
+	t := MessageType(l.Data[0])
+	ignoreUnknown := t&IgnoreUnknownTypeFlag != 0
+	t &^= IgnoreUnknownTypeFlag
+	body := l.Data[1:]
+	st := f.State()
+
+	switch t {
+	case RegisterRequestType:
+		return applyRegister(st, l.Index, body)
+	case DeregisterRequestType:
+		return applyDeregister(st, l.Index, body)
+	case KVSRequestType:
+		return applyKVS(st, l.Index, body)
+	case TxnRequestType:
+		return applyTxn(st, l.Index, body)
+	case TombstoneRequestType:
+		return applyTombstone(st, body)
+	}
+	if ignoreUnknown {
+		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)
+		return nil
+	}
+	panic(fmt.Errorf("fsm: command at index %d has unknown type %d", l.Index, uint8(t)))
+}
+
+func applyRegister(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.RegisterRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("register request: %w", err)
+	}
+	return st.EnsureRegistration(idx, &req)
+}
+
+func applyDeregister(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.DeregisterRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("deregister request: %w", err)
+	}
+	switch {
+	case req.ServiceID != "":
+		return st.DeleteService(idx, req.Node, req.ServiceID)
+	case req.CheckID != "":
+		return st.DeleteCheck(idx, req.Node, req.CheckID)
+	default:
+		return st.DeleteNode(idx, req.Node)
+	}
+}
+
+func applyKVS(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.KVRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("KV request: %w", err)
+	}
+	switch req.Op {
+	case catalog.KVSet:
+		return trueOrErr(st.KVSet(idx, &req.Entry))
+	case catalog.KVCAS:
+		return boolOrErr(st.KVSetCAS(idx, &req.Entry))
+	case catalog.KVDelete:
+		return trueOrErr(st.KVDelete(idx, req.Entry.Key))
+	case catalog.KVDeleteCAS:
+		return boolOrErr(st.KVDeleteCAS(idx, req.Entry.ModifyIndex, req.Entry.Key))
+	case catalog.KVDeleteTree:
+		return trueOrErr(st.KVDeleteTree(idx, req.Entry.Key))
+	case catalog.KVLock, catalog.KVUnlock:
+		// Locks need sessions, which a later issue brings.
+		return errors.New("sessions are not supported yet")
+	}
+	return fmt.Errorf("invalid KV operation %q", req.Op)
+}
+
+// trueOrErr and boolOrErr shape KV results as Consul's KVS.Apply does: the
+// caller reads a bool unless the write failed outright.
+func trueOrErr(err error) interface{} {
+	if err != nil {
+		return err
+	}
+	return true
+}
+
+func boolOrErr(ok bool, err error) interface{} {
+	if err != nil {
+		return err
+	}
+	return ok
+}
+
+func applyTxn(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.TxnRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("txn request: %w", err)
+	}
+	results, errs := st.TxnRW(idx, req.Ops)
+	return &catalog.TxnResponse{Results: results, Errors: errs}
+}
+
+func applyTombstone(st *state.Store, body []byte) interface{} {
+	var req TombstoneRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("tombstone request: %w", err)
+	}
+	return st.ReapTombstones(req.ReapIndex)
+}

@@ -1,0 +1,22 @@
+package catalog
+
+// RPC method names: the contract between agents and servers. Each names the
+// argument and reply types it takes.
+const (
+	MethodCatalogRegister     = "Catalog.Register"              // *RegisterRequest, *struct{}
+	MethodCatalogDeregister   = "Catalog.Deregister"            // *DeregisterRequest, *struct{}
+	MethodCatalogDatacenters  = "Catalog.Datacenters"           // *DCRequest, *[]string
+	MethodCatalogNodes        = "Catalog.ListNodes"             // *DCRequest, *IndexedNodes
+	MethodCatalogServices     = "Catalog.ListServices"          // *DCRequest, *IndexedServices
+	MethodCatalogServiceNodes = "Catalog.ServiceNodes"          // *ServiceRequest, *IndexedServiceNodes
+	MethodCatalogNodeServices = "Catalog.NodeServices"          // *NodeRequest, *IndexedNodeServices
+	MethodKVApply             = "KVS.Apply"                     // *KVRequest, *bool
+	MethodKVGet               = "KVS.Get"                       // *KeyRequest, *IndexedKVEntries
+	MethodKVList              = "KVS.List"                      // *KeyRequest, *IndexedKVEntries
+	MethodKVListKeys          = "KVS.ListKeys"                  // *KeyListRequest, *IndexedKeyList
+	MethodTxnApply            = "Txn.Apply"                     // *TxnRequest, *TxnResponse
+	MethodStatusLeader        = "Status.Leader"                 // *DCRequest, *string
+	MethodStatusPeers         = "Status.Peers"                  // *DCRequest, *[]string
+	MethodStatusPing          = "Status.Ping"                   // *struct{}, *struct{}
+	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
+)

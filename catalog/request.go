@@ -1,0 +1,166 @@
+package catalog
+
+import "time"
+
+// QueryOptions travel with every read, from the HTTP layer through RPC
+// forwarding to the server that answers. Token and Datacenter ride along
+// even before ACLs and federation use them, so neither needs a new path.
+type QueryOptions struct {
+	Datacenter        string
+	Token             string
+	MinQueryIndex     uint64        // block until the result's index exceeds this
+	MaxQueryTime      time.Duration // how long to block at most
+	AllowStale        bool          // any server may answer from its own state
+	RequireConsistent bool          // the leader confirms with a quorum first
+}
+
+// QueryMeta comes back with every read.
+type QueryMeta struct {
+	Index       uint64
+	KnownLeader bool
+	LastContact time.Duration
+}
+
+// WriteRequest carries the fields every write has.
+type WriteRequest struct {
+	Datacenter string
+	Token      string
+}
+
+// DCRequest is a read that needs nothing but the datacenter.
+type DCRequest struct {
+	QueryOptions
+}
+
+// RegisterRequest adds or updates a node and optionally one service and
+// its checks (the body of PUT /v1/catalog/register).
+type RegisterRequest struct {
+	WriteRequest
+	ID              string
+	Node            string
+	Address         string
+	TaggedAddresses map[string]string
+	NodeMeta        map[string]string
+	Service         *NodeService
+	Check           *HealthCheck
+	Checks          HealthChecks
+	SkipNodeUpdate  bool
+}
+
+// DeregisterRequest removes a node, or one service or check of it.
+type DeregisterRequest struct {
+	WriteRequest
+	Node      string
+	ServiceID string
+	CheckID   string
+}
+
+// ServiceRequest reads the instances of one service.
+type ServiceRequest struct {
+	QueryOptions
+	ServiceName string
+	Tags        []string // every tag must be present
+}
+
+// NodeRequest reads one node.
+type NodeRequest struct {
+	QueryOptions
+	Node string
+}
+
+// IndexedNodes answers Catalog.ListNodes.
+type IndexedNodes struct {
+	Nodes Nodes
+	QueryMeta
+}
+
+// IndexedServices answers Catalog.ListServices: service name to the union
+// of its tags.
+type IndexedServices struct {
+	Services map[string][]string
+	QueryMeta
+}
+
+// IndexedServiceNodes answers Catalog.ServiceNodes.
+type IndexedServiceNodes struct {
+	ServiceNodes []*ServiceNode
+	QueryMeta
+}
+
+// IndexedNodeServices answers Catalog.NodeServices; NodeServices is nil
+// when the node is unknown.
+type IndexedNodeServices struct {
+	NodeServices *NodeServices
+	QueryMeta
+}
+
+// IndexedHealthChecks answers check queries.
+type IndexedHealthChecks struct {
+	HealthChecks HealthChecks
+	QueryMeta
+}
+
+// KVRequest is a KV write: Op with the entry it acts on. For cas and
+// delete-cas, Entry.ModifyIndex is the expected index.
+type KVRequest struct {
+	WriteRequest
+	Op    KVOp
+	Entry KVEntry
+}
+
+// KeyRequest reads one key (KVS.Get) or every key under a prefix (KVS.List).
+type KeyRequest struct {
+	QueryOptions
+	Key string
+}
+
+// KeyListRequest lists key names under Prefix, folded at Separator.
+type KeyListRequest struct {
+	QueryOptions
+	Prefix    string
+	Separator string
+}
+
+// IndexedKVEntries answers KVS.Get and KVS.List.
+type IndexedKVEntries struct {
+	Entries []*KVEntry
+	QueryMeta
+}
+
+// IndexedKeyList answers KVS.ListKeys.
+type IndexedKeyList struct {
+	Keys []string
+	QueryMeta
+}
+
+// TxnRequest is an all-or-nothing list of operations. A transaction of
+// reads only is served without Raft.
+type TxnRequest struct {
+	WriteRequest
+	QueryOptions
+	Ops TxnOps
+}
+
+// TxnResponse holds either the results or the errors of a transaction.
+type TxnResponse struct {
+	Results []*TxnResult
+	Errors  []*TxnError
+	QueryMeta
+}
+
+// RaftServer is one member of the Raft configuration.
+type RaftServer struct {
+	ID              string
+	Node            string
+	Address         string
+	Leader          bool
+	ProtocolVersion string
+	Voter           bool
+	LastIndex       uint64
+}
+
+// RaftConfigurationResponse answers Operator.RaftGetConfiguration.
+type RaftConfigurationResponse struct {
+	Servers []*RaftServer
+	Index   uint64
+}

@@ -1,0 +1,240 @@
+package state
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Table names. The FSM persists tables by these names, so they are part of
+// the snapshot format and must not be renamed.
+const (
+	TableNodes           = "nodes"
+	TableServices        = "services"
+	TableChecks          = "checks"
+	TableKVs             = "kvs"
+	TableTombstones      = "tombstones"
+	TableIndex           = "index"
+	TableSessions        = "sessions"
+	TableCoordinates     = "coordinates"
+	TableACLTokens       = "acl_tokens"
+	TableACLPolicies     = "acl_policies"
+	TablePreparedQueries = "prepared_queries"
+)
+
+const (
+	indexID          = "id"
+	indexUUID        = "uuid"
+	indexNode        = "node"
+	indexService     = "service"
+	indexNodeService = "node_service"
+	indexStatus      = "status"
+)
+
+// IndexEntry is a row of the index table: the last Raft index that changed
+// a table, a service name ("service.<name>") or the tombstone graveyard.
+type IndexEntry struct {
+	Key   string
+	Value uint64
+}
+
+// Tombstone remembers the index at which a KV key was deleted, so that a
+// read of the key or of a prefix above it keeps reporting a rising index
+// after the entry itself is gone.
+type Tombstone struct {
+	Key   string
+	Index uint64
+}
+
+// The rows below hold the place of tables that later issues fill. They carry
+// only what their id index needs, so that snapshots and restores already move
+// every table; the issue that owns a table swaps in its real type, keeping
+// these field names so older snapshots still decode.
+type sessionRow struct {
+	ID          string
+	Node        string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+type coordinateRow struct {
+	Node  string
+	Coord []float64
+}
+
+type aclTokenRow struct {
+	AccessorID  string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+type aclPolicyRow struct {
+	ID          string
+	Name        string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+type preparedQueryRow struct {
+	ID          string
+	Name        string
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+// tableDef ties a table's schema to the Go type of its rows, which restore
+// needs to decode a persisted row and to refuse a row of the wrong type.
+type tableDef struct {
+	schema *memdb.TableSchema
+	newRow func() interface{}
+}
+
+// tableDefs is built on each call instead of living in a package variable so
+// that no caller can alter the schema another store uses.
+func tableDefs() []tableDef {
+	return []tableDef{
+		{nodesSchema(), func() interface{} { return new(catalog.Node) }},
+		{servicesSchema(), func() interface{} { return new(catalog.ServiceNode) }},
+		{checksSchema(), func() interface{} { return new(catalog.HealthCheck) }},
+		{kvsSchema(), func() interface{} { return new(catalog.KVEntry) }},
+		{idTable(TableTombstones, "Key", false), func() interface{} { return new(Tombstone) }},
+		{idTable(TableSessions, "ID", false), func() interface{} { return new(sessionRow) }},
+		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(coordinateRow) }},
+		{idTable(TableACLTokens, "AccessorID", false), func() interface{} { return new(aclTokenRow) }},
+		{idTable(TableACLPolicies, "ID", false), func() interface{} { return new(aclPolicyRow) }},
+		{idTable(TablePreparedQueries, "ID", false), func() interface{} { return new(preparedQueryRow) }},
+		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
+	}
+}
+
+// Tables lists every table, in the order snapshots write them.
+func Tables() []string {
+	defs := tableDefs()
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.schema.Name
+	}
+	return names
+}
+
+// NewRow returns a pointer to an empty row of table, for a snapshot reader
+// to decode into before handing it to Restore.Insert.
+func NewRow(table string) (interface{}, error) {
+	for _, d := range tableDefs() {
+		if d.schema.Name == table {
+			return d.newRow(), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown table %q", table)
+}
+
+func rowType(table string) (reflect.Type, error) {
+	row, err := NewRow(table)
+	if err != nil {
+		return nil, err
+	}
+	return reflect.TypeOf(row), nil
+}
+
+func schema() *memdb.DBSchema {
+	db := &memdb.DBSchema{Tables: make(map[string]*memdb.TableSchema)}
+	for _, d := range tableDefs() {
+		db.Tables[d.schema.Name] = d.schema
+	}
+	return db
+}
+
+func idTable(name, field string, lowercase bool) *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: name,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {
+				Name:    indexID,
+				Unique:  true,
+				Indexer: &memdb.StringFieldIndex{Field: field, Lowercase: lowercase},
+			},
+		},
+	}
+}
+
+func nodesSchema() *memdb.TableSchema {
+	t := idTable(TableNodes, "Node", true)
+	t.Indexes[indexUUID] = &memdb.IndexSchema{
+		Name:         indexUUID,
+		Unique:       true,
+		AllowMissing: true,
+		Indexer:      &memdb.UUIDFieldIndex{Field: "ID"},
+	}
+	return t
+}
+
+func servicesSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: TableServices,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {
+				Name:   indexID,
+				Unique: true,
+				Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+					&memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+					&memdb.StringFieldIndex{Field: "ServiceID"},
+				}},
+			},
+			indexNode: {
+				Name:    indexNode,
+				Indexer: &memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+			},
+			indexService: {
+				Name:    indexService,
+				Indexer: &memdb.StringFieldIndex{Field: "ServiceName", Lowercase: true},
+			},
+		},
+	}
+}
+
+func checksSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: TableChecks,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {
+				Name:   indexID,
+				Unique: true,
+				Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+					&memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+					&memdb.StringFieldIndex{Field: "CheckID"},
+				}},
+			},
+			indexNode: {
+				Name:    indexNode,
+				Indexer: &memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+			},
+			// Node-level checks have no ServiceID; they are simply absent
+			// from the indexes that key on the service.
+			indexNodeService: {
+				Name:         indexNodeService,
+				AllowMissing: true,
+				Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+					&memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+					&memdb.StringFieldIndex{Field: "ServiceID"},
+				}},
+			},
+			indexService: {
+				Name:         indexService,
+				AllowMissing: true,
+				Indexer:      &memdb.StringFieldIndex{Field: "ServiceName", Lowercase: true},
+			},
+			indexStatus: {
+				Name:    indexStatus,
+				Indexer: &memdb.StringFieldIndex{Field: "Status"},
+			},
+		},
+	}
+}
+
+// kvsSchema keys entries by their exact, case-sensitive key; the radix tree
+// under the id index is what answers prefix reads and prefix watches.
+func kvsSchema() *memdb.TableSchema {
+	return idTable(TableKVs, "Key", false)
+}

@@ -1,0 +1,207 @@
+package state
+
+import (
+	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/go-memdb"
+)
+
+// KVSet writes an entry, keeping the CreateIndex, LockIndex and Session of
+// an existing one: only the lock verbs may change who holds a key.
+func (s *Store) KVSet(idx uint64, e *catalog.KVEntry) error {
+	if e == nil {
+		return badRequest("missing KV entry")
+	}
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	if err := kvSetTxn(txn, idx, e); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// KVSetCAS writes e only if the key is absent (e.ModifyIndex 0) or its
+// current ModifyIndex equals e.ModifyIndex, and reports whether it wrote.
+func (s *Store) KVSetCAS(idx uint64, e *catalog.KVEntry) (bool, error) {
+	if e == nil {
+		return false, badRequest("missing KV entry")
+	}
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	ok, err := kvSetCASTxn(txn, idx, e)
+	if err != nil || !ok {
+		return false, err
+	}
+	txn.Commit()
+	return true, nil
+}
+
+// KVDelete removes a key, leaving a tombstone. A missing key is a no-op.
+func (s *Store) KVDelete(idx uint64, key string) error {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	if err := kvDeleteTxn(txn, idx, key); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// KVDeleteCAS removes key only if its ModifyIndex equals cas, and reports
+// whether the key is now gone; as in Consul, a key that is already absent
+// counts as deleted.
+func (s *Store) KVDeleteCAS(idx uint64, cas uint64, key string) (bool, error) {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	ok, err := kvDeleteCASTxn(txn, idx, cas, key)
+	if err != nil || !ok {
+		return ok, err
+	}
+	txn.Commit()
+	return true, nil
+}
+
+// KVDeleteTree removes every key under prefix, leaving a tombstone for each.
+func (s *Store) KVDeleteTree(idx uint64, prefix string) error {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	if err := kvDeleteTreeTxn(txn, idx, prefix); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// ReapTombstones drops the tombstones with index <= idx and records idx as
+// the graveyard watermark that keeps prefix indexes from going backwards.
+func (s *Store) ReapTombstones(idx uint64) error {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	iter, err := txn.Get(TableTombstones, indexID)
+	if err != nil {
+		return err
+	}
+	var reaped []*Tombstone
+	for raw := iter.Next(); raw != nil; raw = iter.Next() {
+		if t := raw.(*Tombstone); t.Index <= idx {
+			reaped = append(reaped, t)
+		}
+	}
+	for _, t := range reaped {
+		if err := txn.Delete(TableTombstones, t); err != nil {
+			return err
+		}
+	}
+	keys := []string{graveyardKey}
+	if len(reaped) > 0 {
+		keys = append(keys, TableTombstones)
+	}
+	if err := indexUpdate(txn, idx, keys...); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+func getKVTxn(txn *memdb.Txn, key string) (*catalog.KVEntry, error) {
+	raw, err := txn.First(TableKVs, indexID, key)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	return raw.(*catalog.KVEntry), nil
+}
+
+// kvSetTxn stores a copy of in, so the caller's entry and buffer stay its own.
+func kvSetTxn(txn *memdb.Txn, idx uint64, in *catalog.KVEntry) error {
+	if in.Key == "" {
+		return badRequest("missing key")
+	}
+	existing, err := getKVTxn(txn, in.Key)
+	if err != nil {
+		return err
+	}
+	e := *in
+	if in.Value != nil {
+		e.Value = append(make([]byte, 0, len(in.Value)), in.Value...)
+	}
+	e.CreateIndex, e.ModifyIndex = idx, idx
+	e.LockIndex, e.Session = 0, ""
+	if existing != nil {
+		e.CreateIndex = existing.CreateIndex
+		e.LockIndex = existing.LockIndex
+		e.Session = existing.Session
+	}
+	if err := txn.Insert(TableKVs, &e); err != nil {
+		return err
+	}
+	return indexUpdate(txn, idx, TableKVs)
+}
+
+func kvSetCASTxn(txn *memdb.Txn, idx uint64, e *catalog.KVEntry) (bool, error) {
+	if e.Key == "" {
+		return false, badRequest("missing key")
+	}
+	existing, err := getKVTxn(txn, e.Key)
+	if err != nil {
+		return false, err
+	}
+	if e.ModifyIndex == 0 && existing != nil {
+		return false, nil
+	}
+	if e.ModifyIndex != 0 && (existing == nil || existing.ModifyIndex != e.ModifyIndex) {
+		return false, nil
+	}
+	return true, kvSetTxn(txn, idx, e)
+}
+
+func kvDeleteTxn(txn *memdb.Txn, idx uint64, key string) error {
+	existing, err := getKVTxn(txn, key)
+	if err != nil || existing == nil {
+		return err
+	}
+	if err := deleteWithTombstone(txn, idx, existing); err != nil {
+		return err
+	}
+	return indexUpdate(txn, idx, TableKVs, TableTombstones)
+}
+
+func kvDeleteCASTxn(txn *memdb.Txn, idx uint64, cas uint64, key string) (bool, error) {
+	existing, err := getKVTxn(txn, key)
+	if err != nil {
+		return false, err
+	}
+	if existing == nil {
+		return true, nil
+	}
+	if existing.ModifyIndex != cas {
+		return false, nil
+	}
+	return true, kvDeleteTxn(txn, idx, key)
+}
+
+func kvDeleteTreeTxn(txn *memdb.Txn, idx uint64, prefix string) error {
+	iter, err := txn.Get(TableKVs, indexID+"_prefix", prefix)
+	if err != nil {
+		return err
+	}
+	var doomed []*catalog.KVEntry
+	for raw := iter.Next(); raw != nil; raw = iter.Next() {
+		doomed = append(doomed, raw.(*catalog.KVEntry))
+	}
+	if len(doomed) == 0 {
+		return nil
+	}
+	for _, e := range doomed {
+		if err := deleteWithTombstone(txn, idx, e); err != nil {
+			return err
+		}
+	}
+	return indexUpdate(txn, idx, TableKVs, TableTombstones)
+}
+
+func deleteWithTombstone(txn *memdb.Txn, idx uint64, e *catalog.KVEntry) error {
+	if err := txn.Delete(TableKVs, e); err != nil {
+		return err
+	}
+	return txn.Insert(TableTombstones, &Tombstone{Key: e.Key, Index: idx})
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/concord-dev/concord/agent"
+	"github.com/concord-dev/concord/agent/config"
+	"github.com/hashicorp/go-hclog"
+)
+
+// runAgent starts an agent and runs it until a signal or a leave.
+// SIGINT and SIGTERM stop it gracefully: a leader hands off leadership,
+// and the agent leaves the pool when leave_on_terminate /
+// skip_leave_on_interrupt say so (clients leave, servers keep their
+// Raft seat by default, as in Consul). SIGHUP reloads the log level.
+func runAgent(args []string) int {
+	cfg, warnings, err := config.Load(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stdout, "Usage: concord agent [options]\n\n  Starts the concord agent and runs until an interrupt is received.\n\nOptions:\n"+config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "==> %v\n", err)
+		return 1
+	}
+	logger := hclog.New(&hclog.LoggerOptions{
+		Name:       "agent",
+		Level:      hclog.LevelFromString(cfg.LogLevel),
+		JSONFormat: cfg.LogJSON,
+		Output:     os.Stderr,
+	})
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
+	if cfg.DevMode {
+		logger.Warn("dev mode: a single in-memory server; nothing persists and nothing is secured")
+	}
+	a, err := agent.New(cfg, logger)
+	if err != nil {
+		logger.Error("agent failed to start", "error", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "==> concord agent running: node %q, datacenter %q, server %v, HTTP %v\n", cfg.NodeName, cfg.Datacenter, cfg.Server, a.HTTPAddrs())
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case <-a.ShutdownCh():
+			return 0
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				reload(args, logger)
+				continue
+			case syscall.SIGINT:
+				logger.Info("caught signal", "signal", sig.String())
+				if err := a.GracefulStop(!cfg.SkipLeaveOnInt); err != nil {
+					logger.Error("shutdown", "error", err)
+					return 1
+				}
+			default:
+				logger.Info("caught signal", "signal", sig.String())
+				if err := a.GracefulStop(cfg.LeaveOnTerm); err != nil {
+					logger.Error("shutdown", "error", err)
+					return 1
+				}
+			}
+			return 0
+		}
+	}
+}
+
+// reload re-reads the configuration and applies what can change without
+// a restart: today the log level. A bad file keeps the running config.
+func reload(args []string, logger hclog.Logger) {
+	cfg, _, err := config.Load(args)
+	if err != nil {
+		logger.Error("reload failed; keeping the running configuration", "error", err)
+		return
+	}
+	logger.SetLevel(hclog.LevelFromString(cfg.LogLevel))
+	logger.Info("configuration reloaded", "log_level", strings.ToLower(cfg.LogLevel))
+}

@@ -1,0 +1,157 @@
+package lan
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/memberlist"
+)
+
+// DefaultPort is the LAN gossip port (Consul's serf_lan), used by
+// DefaultConfig and for Join addresses given without a port.
+const DefaultPort = 8301
+
+// Default reaping timeouts (serf's / Consul's).
+const (
+	DefaultReconnectTimeout = 72 * time.Hour
+	DefaultTombstoneTimeout = 24 * time.Hour
+)
+
+// Delegate protocol versions advertised to memberlist; Consul reports
+// serf's (min 2, max 5, current 4) and tools read them from /v1/agent/members.
+const (
+	delegateProtocolMin     = 2
+	delegateProtocolMax     = 5
+	delegateProtocolVersion = 4
+)
+
+// Config configures a Pool. New does not modify it.
+type Config struct {
+	NodeName string
+	BindAddr string // IP to bind ("" = 0.0.0.0)
+	BindPort int    // 0 picks a free port (tests)
+	// AdvertiseAddr is the IP other members reach us at; "" = BindAddr
+	// (memberlist picks a private IP when bound to 0.0.0.0).
+	AdvertiseAddr string
+	// AdvertisePort is the port other members reach us at; 0 = the actual
+	// bound port. With BindPort 0, memberlist always advertises the bound port.
+	AdvertisePort int
+	// Tags are encoded into the memberlist node meta; the encoding (see
+	// tags.go) must fit in 512 bytes.
+	Tags map[string]string
+	// SecretKey is the gossip encryption key (16, 24 or 32 bytes) or nil.
+	SecretKey []byte
+	// ReconnectTimeout: failed members are reaped after this (default 72h).
+	ReconnectTimeout time.Duration
+	// TombstoneTimeout: left members are reaped after this (default 24h).
+	TombstoneTimeout time.Duration
+	Logger           hclog.Logger // nil discards
+	// Memberlist is the preset memberlist configuration (timings,
+	// transport); nil means memberlist.DefaultLANConfig(). New works on a
+	// copy and overrides the name, addresses, key, logger and delegates.
+	Memberlist *memberlist.Config
+}
+
+// DefaultConfig returns a Config for a real agent: the host name as node
+// name, 0.0.0.0:8301, Consul's reap timeouts and memberlist's LAN timings.
+func DefaultConfig() *Config {
+	hostname, _ := os.Hostname()
+	mc := memberlist.DefaultLANConfig()
+	mc.BindPort = DefaultPort
+	mc.AdvertisePort = DefaultPort
+	return &Config{
+		NodeName:         hostname,
+		BindAddr:         "0.0.0.0",
+		BindPort:         DefaultPort,
+		Tags:             map[string]string{},
+		ReconnectTimeout: DefaultReconnectTimeout,
+		TombstoneTimeout: DefaultTombstoneTimeout,
+		Memberlist:       mc,
+	}
+}
+
+// normalized validates c and returns a copy with defaults filled in.
+func (c *Config) normalized() (*Config, error) {
+	if c == nil {
+		return nil, errors.New("lan: nil config")
+	}
+	out := *c
+	if out.NodeName == "" {
+		return nil, errors.New("lan: NodeName is required")
+	}
+	if out.BindAddr == "" {
+		out.BindAddr = "0.0.0.0"
+	}
+	if net.ParseIP(out.BindAddr) == nil {
+		return nil, fmt.Errorf("lan: BindAddr %q is not an IP address", out.BindAddr)
+	}
+	if out.AdvertiseAddr != "" && net.ParseIP(out.AdvertiseAddr) == nil {
+		return nil, fmt.Errorf("lan: AdvertiseAddr %q is not an IP address", out.AdvertiseAddr)
+	}
+	if out.BindPort < 0 || out.BindPort > 65535 {
+		return nil, fmt.Errorf("lan: BindPort %d out of range", out.BindPort)
+	}
+	if out.AdvertisePort < 0 || out.AdvertisePort > 65535 {
+		return nil, fmt.Errorf("lan: AdvertisePort %d out of range", out.AdvertisePort)
+	}
+	switch len(out.SecretKey) {
+	case 0, 16, 24, 32:
+	default:
+		return nil, fmt.Errorf("lan: SecretKey must be 16, 24 or 32 bytes, got %d", len(out.SecretKey))
+	}
+	out.SecretKey = append([]byte(nil), out.SecretKey...)
+	if len(out.SecretKey) == 0 {
+		out.SecretKey = nil
+	}
+	if out.ReconnectTimeout <= 0 {
+		out.ReconnectTimeout = DefaultReconnectTimeout
+	}
+	if out.TombstoneTimeout <= 0 {
+		out.TombstoneTimeout = DefaultTombstoneTimeout
+	}
+	if out.Logger == nil {
+		out.Logger = hclog.NewNullLogger()
+	}
+	out.Tags = copyTags(out.Tags)
+	return &out, nil
+}
+
+// memberlistConfig builds the memberlist configuration for p from the
+// normalized config c.
+func (c *Config) memberlistConfig(p *Pool) *memberlist.Config {
+	var mc memberlist.Config
+	if c.Memberlist != nil {
+		mc = *c.Memberlist
+	} else {
+		mc = *memberlist.DefaultLANConfig()
+	}
+	mc.Name = c.NodeName
+	mc.BindAddr = c.BindAddr
+	mc.BindPort = c.BindPort
+	mc.AdvertiseAddr = c.AdvertiseAddr
+	mc.AdvertisePort = c.AdvertisePort
+	if mc.AdvertisePort == 0 {
+		// Without an advertise IP memberlist uses the bound port anyway;
+		// with one, the bound port is BindPort (when BindPort is 0,
+		// memberlist overwrites AdvertisePort with the port it got).
+		mc.AdvertisePort = c.BindPort
+	}
+	if c.SecretKey != nil {
+		mc.SecretKey = c.SecretKey
+	}
+	if mc.DelegateProtocolMin == 0 && mc.DelegateProtocolMax == 0 && mc.DelegateProtocolVersion == 0 {
+		mc.DelegateProtocolMin = delegateProtocolMin
+		mc.DelegateProtocolMax = delegateProtocolMax
+		mc.DelegateProtocolVersion = delegateProtocolVersion
+	}
+	mc.LogOutput = nil
+	mc.Logger = c.Logger.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
+	mc.Delegate = &delegate{p: p}
+	mc.Events = &eventDelegate{p: p}
+	mc.Conflict = &conflictDelegate{p: p}
+	return &mc
+}
