@@ -59,7 +59,7 @@ func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interf
 		} else {
 			lastErr = catalog.ErrNoServers
 		}
-		wait := time.Duration(20+rand.IntN(40)) * time.Millisecond * time.Duration(min(attempt+1, 10))
+		wait := time.Duration(10+rand.IntN(20)) * time.Millisecond * time.Duration(min(attempt+1, 4))
 		select {
 		case <-time.After(wait):
 		case <-hold.C:

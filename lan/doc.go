@@ -3,4 +3,21 @@
 // (role, datacenter, RPC port, Raft version) so clients find servers and
 // servers find each other without static lists. It is built on
 // hashicorp/memberlist.
+//
+// memberlist detects failures and spreads node meta (our tags, see
+// tags.go) but forgets dead nodes and, in v0.6.0, does not tell a graceful
+// leave from a failure in its leave notification. Pool therefore keeps its
+// own member table (alive, leaving, failed, left, until reaped) and gossips
+// small intent messages through memberlist's user broadcasts
+// (broadcast.go):
+//
+//   - a leave intent, sent by a node as it leaves (members mark it leaving,
+//     then left when memberlist reports it gone) or by any member to
+//     force-leave a failed node (failed becomes left everywhere);
+//   - a join intent, sent by a node after it joins and to refute a leave
+//     intent about itself.
+//
+// Intents carry a Lamport time, exchanged on every push/pull too, and a
+// member ignores intents no newer than the last one it applied to that
+// member, so an old force-leave cannot mark a node left after it rejoined.
 package lan

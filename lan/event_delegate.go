@@ -18,8 +18,8 @@ func (e *eventDelegate) NotifyUpdate(n *memberlist.Node) { e.p.nodeAlive(n, fals
 func (e *eventDelegate) NotifyLeave(n *memberlist.Node)  { e.p.nodeGone(n) }
 
 // conflictDelegate logs name conflicts. memberlist keeps the existing
-// member and ignores the newcomer; when the conflict is about our own name,
-// Join reports it.
+// member and ignores the newcomer; a conflict about our own name seen while
+// we are joining (we are the newcomer) makes Join fail.
 type conflictDelegate struct{ p *Pool }
 
 func (c *conflictDelegate) NotifyConflict(existing, other *memberlist.Node) {
@@ -31,7 +31,7 @@ func (c *conflictDelegate) NotifyConflict(existing, other *memberlist.Node) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.conflicts++
-	if existing.Name == p.config.NodeName {
+	if existing.Name == p.config.NodeName && p.joining > 0 {
 		p.conflict = fmt.Sprintf("node name %q conflicts with an existing member at %s (we are %s)",
 			existing.Name, other.Address(), existing.Address())
 	}

@@ -130,6 +130,12 @@ func TestNameConflictDoesNotReplace(t *testing.T) {
 	if s := status(a, "a"); s != StatusAlive {
 		t.Fatalf("a sees itself %s", s)
 	}
+	a.mu.Lock()
+	blamed := a.conflict
+	a.mu.Unlock()
+	if blamed != "" {
+		t.Fatalf("the rightful owner of the name recorded a conflict: %s", blamed)
+	}
 }
 
 // The sequence from memberlist PR #263 that loses a broadcast in a bare
@@ -146,7 +152,7 @@ func TestQueueKeeperPreventsLostIntents(t *testing.T) {
 	}
 	leaveSent := make(chan struct{})
 	queue(intent{kind: msgLeaveIntent, node: "c", ltime: 4}, leaveSent) // replaces the join
-	queue(intent{kind: msgJoinIntent, node: "b", ltime: 2}, nil)         // same length
+	queue(intent{kind: msgJoinIntent, node: "b", ltime: 2}, nil)        // same length
 	seen := map[string]int{}
 	for range 10 {
 		for _, msg := range q.GetBroadcasts(2, 1400) {

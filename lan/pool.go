@@ -58,17 +58,18 @@ type Pool struct {
 	numKnown atomic.Int64
 
 	// mu guards the fields below up to the blank line: the member table
-	// (members, keyed by name, including this node), our own tags and
-	// their encoded meta, the leave state, name-conflict bookkeeping and
-	// join intents about members not yet known.
+	// (members, keyed by name, including this node, with each member's
+	// status and the time it changed), our own tags and their encoded
+	// meta, the leave state, name-conflict bookkeeping and join intents
+	// about members not yet known.
 	mu          sync.Mutex
 	members     map[string]*memberState
 	tags        map[string]string
 	meta        []byte
-	leaving     bool // Leave has started
-	left        bool // Leave has finished
-	conflict    string
-	conflicts   int
+	leaving     bool   // Leave has started (a pool never rejoins)
+	joining     int    // Join calls in progress
+	conflict    string // name conflict about us seen during a Join
+	conflicts   int    // name conflicts seen, ours or others'
 	recentJoins map[string]recentIntent
 
 	// subMu guards the subscriber set.
@@ -130,15 +131,16 @@ func (p *Pool) Join(addrs []string) (int, error) {
 	if p.isShutdown() {
 		return 0, ErrShutdown
 	}
-	p.mu.Lock()
-	leaving := p.leaving
-	p.mu.Unlock()
-	if leaving {
-		return 0, errors.New("lan: cannot join after leaving; create a new pool")
-	}
 	if len(addrs) == 0 {
 		return 0, errors.New("lan: no addresses to join")
 	}
+	p.mu.Lock()
+	if p.leaving {
+		p.mu.Unlock()
+		return 0, errors.New("lan: cannot join after leaving; create a new pool")
+	}
+	p.joining++
+	p.mu.Unlock()
 	var targets []string
 	var bad []string
 	for _, a := range addrs {
@@ -158,8 +160,11 @@ func (p *Pool) Join(addrs []string) (int, error) {
 		p.broadcastJoinIntent()
 	}
 	p.mu.Lock()
+	p.joining--
 	conflict := p.conflict
-	p.conflict = ""
+	if p.joining == 0 {
+		p.conflict = ""
+	}
 	p.mu.Unlock()
 	switch {
 	case conflict != "":
@@ -234,7 +239,6 @@ func (p *Pool) Leave(timeout time.Duration) error {
 	err := p.ml.Leave(remaining)
 
 	p.mu.Lock()
-	p.left = true
 	if self := p.members[p.config.NodeName]; self != nil && self.Status != StatusLeft {
 		p.setStatusLocked(self, StatusLeft)
 		p.emitLocked(EventMemberLeave, self)

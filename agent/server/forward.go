@@ -44,7 +44,10 @@ func (s *Server) route(ctx context.Context, method, dc string, stale, write bool
 		}
 		// No leader, or it moved under us: wait a little and look again,
 		// unless the hold time or the caller's patience is spent.
-		wait := time.Duration(25+rand.IntN(50)) * time.Millisecond * time.Duration(min(attempt+1, 8))
+		// Looking again is cheap (local Raft state), and an election
+		// takes a second or two: poll briskly so the first request after
+		// it does not sit out a long backoff.
+		wait := time.Duration(10+rand.IntN(20)) * time.Millisecond * time.Duration(min(attempt+1, 3))
 		select {
 		case <-time.After(wait):
 		case <-hold.C:

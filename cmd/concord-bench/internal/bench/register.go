@@ -74,13 +74,13 @@ func RunRegister(ctx context.Context, o Options) (*Report, error) {
 			err := w.timed(ctx, 0, func(ctx context.Context) error {
 				return w.ep.putTrue(ctx, "/v1/catalog/register", "", body)
 			})
-			if err == nil || ctx.Err() != nil { // a cut-short one may have applied
+			if err == nil || ctx.Err() != nil { // an aborted one may have applied
 				ids = append(ids, id)
 			}
 		}
-		// Deregister even when the run just ended (or its timed call
-		// was cut short), so the catalog is left clean; such late
-		// calls are not timed.
+		// A cycle always deregisters what it registered, even when the
+		// run is aborted (Ctrl-C) meanwhile, so the catalog is left
+		// clean; such late calls are not timed.
 		for _, id := range ids {
 			body, _ := json.Marshal(catalogDeregistration{Node: node, ServiceID: id})
 			if ctx.Err() == nil {
@@ -100,7 +100,7 @@ func RunRegister(ctx context.Context, o Options) (*Report, error) {
 	return r, nil
 }
 
-// cleanup sends a best-effort untimed write after the run's deadline.
+// cleanup sends a best-effort untimed write, even after an abort.
 func cleanup(o *Options, ep *endpoint, path string, body []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	defer cancel()

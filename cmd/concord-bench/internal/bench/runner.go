@@ -45,7 +45,10 @@ func (l *errorLog) samples() []ErrorSample {
 }
 
 // loop runs op cycles from o.Clients workers until -duration passes,
-// -count cycles were issued, or ctx ends.
+// -count cycles were issued, or ctx ends. The end of -duration only stops
+// new cycles: a cycle under way finishes (and counts), because cutting a
+// write short leaves the server in an unknown state (it may still apply
+// it after a clean-up went by). Cancelling ctx (Ctrl-C) aborts at once.
 type loop struct {
 	name   string
 	opts   *Options
@@ -77,7 +80,7 @@ func (w *worker) payload(n int) []byte {
 }
 
 // timed runs one request, times it and records it under phase. An error
-// caused by the end of the run (ctx done) is not counted at all.
+// caused by the run being aborted (ctx done) is not counted at all.
 func (w *worker) timed(ctx context.Context, phase int, f func(context.Context) error) error {
 	rctx, cancel := context.WithTimeout(ctx, w.l.opts.Timeout)
 	start := time.Now()
@@ -111,9 +114,10 @@ type loopResult struct {
 // run drives cycle from every worker and merges what they recorded.
 func (l *loop) run(ctx context.Context, eps []*endpoint, cycle func(context.Context, *worker, int64)) *loopResult {
 	o := l.opts
+	issuing := ctx // new cycles start only while this lasts
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		issuing, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
 	p := startProgress(o.Progress, l.name, &l.ops, &l.errs)
@@ -134,7 +138,7 @@ func (l *loop) run(ctx context.Context, eps []*endpoint, cycle func(context.Cont
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for seq := int64(0); ctx.Err() == nil; seq++ {
+			for seq := int64(0); issuing.Err() == nil; seq++ {
 				if o.Count > 0 && l.issued.Add(1) > o.Count {
 					return
 				}
