@@ -172,7 +172,7 @@ func (a *Agent) trackServers(events <-chan lan.Event, unsubscribe func()) {
 }
 
 func (a *Agent) startHTTP() error {
-	if a.cfg.Ports.HTTP <= 0 {
+	if a.cfg.Ports.HTTP < 0 {
 		return nil
 	}
 	api, err := httpapi.New(httpapi.Config{
@@ -183,7 +183,11 @@ func (a *Agent) startHTTP() error {
 	if err != nil {
 		return err
 	}
-	for _, host := range a.cfg.ClientAddrs {
+	hosts := a.cfg.HTTPAddrs
+	if len(hosts) == 0 {
+		hosts = a.cfg.ClientAddrs
+	}
+	for _, host := range hosts {
 		addr := net.JoinHostPort(host, strconv.Itoa(a.cfg.Ports.HTTP))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {

@@ -16,9 +16,10 @@
 // Latencies go into per-client log-linear histograms (128 sub-buckets
 // per power of two, quantile error below 0.4%, exact min/max/mean)
 // merged at the end; watch's fan-out percentiles over its N watchers are
-// exact (a sorted sample). Requests cut short by the end of a run are
-// neither counted nor timed; requests that fail are counted as ops and
-// errors, and the first five distinct messages are kept.
+// exact (a sorted sample). At the end of -duration the op cycles under
+// way finish and count (a write cut short would leave the server's state
+// unknown); Ctrl-C aborts them and they are dropped. Failed requests are
+// counted as ops and errors, and the first five distinct messages kept.
 //
 // watch cannot see when the agent has parked a blocking query, so a
 // watcher counts as parked once its request is written (httptrace
