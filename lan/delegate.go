@@ -57,27 +57,30 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 }
 
 // Push/pull state layout: version byte (1), the Lamport clock (uvarint),
-// the number of left members (uvarint), then per member its intent ltime
-// (uvarint), name length (uvarint) and name. Receivers witness the clock
-// (so a joining node's join intent outranks the cluster's leave intents)
-// and apply the left members as leave intents to members they consider
-// failed, repairing missed force-leave gossip.
+// the number of entries (uvarint), then per member with an intent time: the
+// ltime (uvarint), its status here (one byte: alive or left), the name
+// length (uvarint) and the name. Receivers witness the clock (so a joining
+// node's join intent outranks the cluster's leave intents) and apply the
+// entries as intents, repairing missed gossip: a left entry turns a member
+// they consider failed into left; an alive entry acts as a join intent
+// (ending a "leaving" the member refuted).
 const pushPullVersion byte = 1
 
 func (p *Pool) encodeLocalState() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var left []*memberState
+	var entries []*memberState
 	for _, m := range p.members {
-		if m.Status == StatusLeft && m.statusLTime > 0 {
-			left = append(left, m)
+		if m.statusLTime > 0 && (m.Status == StatusAlive || m.Status == StatusLeft) {
+			entries = append(entries, m)
 		}
 	}
 	buf := []byte{pushPullVersion}
 	buf = binary.AppendUvarint(buf, p.clock.Time())
-	buf = binary.AppendUvarint(buf, uint64(len(left)))
-	for _, m := range left {
+	buf = binary.AppendUvarint(buf, uint64(len(entries)))
+	for _, m := range entries {
 		buf = binary.AppendUvarint(buf, m.statusLTime)
+		buf = append(buf, byte(m.Status))
 		buf = binary.AppendUvarint(buf, uint64(len(m.Name)))
 		buf = append(buf, m.Name...)
 	}
@@ -107,23 +110,35 @@ func (p *Pool) mergeLocalState(buf []byte) error {
 	p.clock.Witness(clock)
 	count, ok := next()
 	if !ok {
-		return errors.New("truncated member count")
+		return errors.New("truncated entry count")
 	}
 	var intents []intent
 	for i := uint64(0); i < count; i++ {
-		lt, ok1 := next()
-		size, ok2 := next()
-		if !ok1 || !ok2 || size > uint64(len(r)) {
-			return errors.New("truncated left member")
+		lt, ok := next()
+		if !ok || len(r) < 1 {
+			return errors.New("truncated entry")
 		}
-		intents = append(intents, intent{kind: msgLeaveIntent, node: string(r[:size]), ltime: lt})
+		kind := msgJoinIntent
+		if MemberStatus(r[0]) == StatusLeft {
+			kind = msgLeaveIntent
+		}
+		r = r[1:]
+		size, ok := next()
+		if !ok || size > uint64(len(r)) {
+			return errors.New("truncated entry name")
+		}
+		intents = append(intents, intent{kind: kind, node: string(r[:size]), ltime: lt})
 		r = r[size:]
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, in := range intents {
-		if in.node != p.config.NodeName {
+		switch {
+		case in.node == p.config.NodeName:
+		case in.kind == msgLeaveIntent:
 			p.applyLeaveIntentLocked(in, false)
+		default:
+			p.applyJoinIntentLocked(in)
 		}
 	}
 	return nil

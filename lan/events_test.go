@@ -41,7 +41,7 @@ func TestSubscribe_JoinFailedLeaveEvents(t *testing.T) {
 	if err := b.Leave(2 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ev = nextEvent(t, events, func(e Event) bool { return e.Member.Name == "b" })
+	ev = nextEvent(t, events, func(e Event) bool { return e.Member.Name == "b" && e.Type != EventMemberFailed })
 	if ev.Type != EventMemberLeave || ev.Member.Status != StatusLeft {
 		t.Fatalf("after leave: %v %s", ev.Type, ev.Member.Status)
 	}

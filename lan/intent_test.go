@@ -30,9 +30,11 @@ func TestPushPullStateCodec(t *testing.T) {
 	b := cl.start("b", nil)
 	a.mu.Lock()
 	a.members["gone"] = &memberState{Member: Member{Name: "gone", Status: StatusLeft}, statusLTime: 7}
+	a.members["back"] = &memberState{Member: Member{Name: "back", Status: StatusAlive}, statusLTime: 9}
 	a.mu.Unlock()
 	b.mu.Lock()
 	b.members["gone"] = &memberState{Member: Member{Name: "gone", Status: StatusFailed}}
+	b.members["back"] = &memberState{Member: Member{Name: "back", Status: StatusLeaving}, statusLTime: 8}
 	b.mu.Unlock()
 	for range 20 {
 		a.clock.Increment()
@@ -43,13 +45,16 @@ func TestPushPullStateCodec(t *testing.T) {
 	if s := status(b, "gone"); s != StatusLeft {
 		t.Fatalf("failed member not marked left by push/pull: %s", s)
 	}
-	if b.clock.Time() <= a.clock.Time()-1 {
+	if s := status(b, "back"); s != StatusAlive {
+		t.Fatalf("refuted leave not repaired by push/pull: %s", s)
+	}
+	if b.clock.Time() <= a.clock.Time() {
 		t.Fatalf("clock not witnessed: a=%d b=%d", a.clock.Time(), b.clock.Time())
 	}
 	if err := b.mergeLocalState([]byte{9}); err == nil {
 		t.Fatal("bad version accepted")
 	}
-	if err := b.mergeLocalState([]byte{pushPullVersion, 1, 1, 1, 200}); err == nil {
+	if err := b.mergeLocalState([]byte{pushPullVersion, 1, 1, 1, 1, 200}); err == nil {
 		t.Fatal("truncated state accepted")
 	}
 }

@@ -79,7 +79,7 @@ type Pool struct {
 	subsClosed bool
 	eventTime  atomic.Uint64 // events emitted so far
 
-	leaveMu      sync.Mutex // serializes Leave
+	leaveMu      sync.Mutex // serializes Leave and Shutdown
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	reaperDone   chan struct{}
@@ -228,8 +228,6 @@ func (p *Pool) Leave(timeout time.Duration) error {
 		case <-sent:
 		case <-time.After(timeout / 2):
 			p.logger.Warn("lan: leave intent not fully broadcast before timeout; leaving anyway")
-		case <-p.shutdownCh:
-			return ErrShutdown
 		}
 	}
 	remaining := time.Until(deadline)
@@ -252,8 +250,11 @@ func (p *Pool) Leave(timeout time.Duration) error {
 
 // Shutdown stops gossip, the reaper and all subscriptions (their channels
 // are closed). Without a prior Leave, the other members will see this
-// node fail. Safe to call more than once.
+// node fail. A Leave in progress is allowed to finish first (memberlist
+// must not leave after shutting down). Safe to call more than once.
 func (p *Pool) Shutdown() error {
+	p.leaveMu.Lock()
+	defer p.leaveMu.Unlock()
 	var err error
 	p.shutdownOnce.Do(func() {
 		close(p.shutdownCh)

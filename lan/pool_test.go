@@ -115,9 +115,12 @@ func TestPool_LeaveIsLeft(t *testing.T) {
 		t.Fatalf("leaving node sees itself %s", s)
 	}
 	allSee(t, "c", StatusLeft, a, b)
-	ev := nextEvent(t, events, func(e Event) bool { return e.Member.Name == "c" })
+	// Normally the leave intent arrives before memberlist's departure
+	// notice; if gossip delivers them the other way round, a brief
+	// member-failed precedes the member-leave.
+	ev := nextEvent(t, events, func(e Event) bool { return e.Member.Name == "c" && e.Type != EventMemberFailed })
 	if ev.Type != EventMemberLeave || ev.Member.Status != StatusLeft {
-		t.Fatalf("first event about c = %v %s, want member-leave", ev.Type, ev.Member.Status)
+		t.Fatalf("event about c = %v %s, want member-leave", ev.Type, ev.Member.Status)
 	}
 	if err := c.Leave(time.Second); err != nil {
 		t.Fatalf("second Leave: %v", err)

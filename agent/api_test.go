@@ -1,4 +1,4 @@
-package agent
+package agent_test
 
 import (
 	"bytes"
@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-dev/concord/agent/agenttest"
 	"github.com/hashicorp/consul/api"
 )
 
 func TestKVCASRules(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	kv := c.KV()
 
 	// cas=0 creates only if absent.
@@ -54,7 +55,7 @@ func TestKVCASRules(t *testing.T) {
 }
 
 func TestKVRecurseKeysSeparator(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	kv := c.KV()
 	for _, k := range []string{"app/a", "app/b/c", "app/b/d", "app/e/f/g", "other/x"} {
 		if _, err := kv.Put(&api.KVPair{Key: k, Value: []byte(k), Flags: 42}, nil); err != nil {
@@ -96,7 +97,7 @@ func TestKVRecurseKeysSeparator(t *testing.T) {
 }
 
 func TestTxnRollsBackAsAWhole(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	kv := c.KV()
 	if _, err := kv.Put(&api.KVPair{Key: "txn/existing", Value: []byte("old")}, nil); err != nil {
 		t.Fatal(err)
@@ -131,7 +132,7 @@ func TestTxnRollsBackAsAWhole(t *testing.T) {
 }
 
 func TestBlockingQueryWakesOnlyForItsKey(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	kv := c.KV()
 	if _, err := kv.Put(&api.KVPair{Key: "watch/me", Value: []byte("0")}, nil); err != nil {
 		t.Fatal(err)
@@ -188,8 +189,8 @@ func TestBlockingQueryWakesOnlyForItsKey(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
-	a, c := devAgent(t)
-	base := "http://" + a.HTTPAddrs()[0].String()
+	_, addr, c := agenttest.StartDev(t)
+	base := "http://" + addr
 	do := func(method, path string, body []byte) (int, string) {
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 		resp, err := http.DefaultClient.Do(req)
@@ -238,7 +239,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 }
 
 func TestCatalogRegisterAndListWithTags(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	cat := c.Catalog()
 	for i, tags := range [][]string{{"primary", "v1"}, {"replica", "v1"}, {"replica", "v2"}} {
 		_, err := cat.Register(&api.CatalogRegistration{
@@ -279,7 +280,7 @@ func TestCatalogRegisterAndListWithTags(t *testing.T) {
 }
 
 func TestConsistencyModesAndHeaders(t *testing.T) {
-	_, c := devAgent(t)
+	_, _, c := agenttest.StartDev(t)
 	if _, err := c.KV().Put(&api.KVPair{Key: "k", Value: []byte("v")}, nil); err != nil {
 		t.Fatal(err)
 	}

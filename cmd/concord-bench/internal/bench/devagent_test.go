@@ -1,0 +1,57 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/concord-dev/concord/agent/agenttest"
+)
+
+// TestAgainstDevAgent runs every implemented subcommand briefly against a
+// real in-process concord dev agent, so the tool cannot drift from the
+// server it measures.
+func TestAgainstDevAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a real agent; skipped in -short mode")
+	}
+	_, addr, _ := agenttest.StartDev(t)
+	opts := func() Options {
+		o := DefaultOptions()
+		o.Addrs = []string{"http://" + addr}
+		o.Clients = 4
+		o.Duration = 400 * time.Millisecond
+		return o
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	put, err := RunKVPut(ctx, opts())
+	if err != nil || put.Ops == 0 || put.Errors != 0 {
+		t.Fatalf("kv-put: %+v %v", put, err)
+	}
+	for _, mode := range []string{"default", "stale", "consistent"} {
+		o := opts()
+		o.Consistency = mode
+		o.Keyspace = 50
+		get, err := RunKVGet(ctx, o)
+		if err != nil || get.Ops == 0 || get.Errors != 0 {
+			t.Fatalf("kv-get %s: %+v %v", mode, get, err)
+		}
+	}
+	o := opts()
+	o.Watchers = 50
+	o.Key = "bench/watched"
+	o.Settle = 200 * time.Millisecond
+	w, err := RunWatch(ctx, o)
+	if err != nil || w.Watch == nil || w.Errors != 0 {
+		t.Fatalf("watch: %+v %v", w, err)
+	}
+	if w.Watch.FromAck.P100 < 0 {
+		t.Fatalf("not every watcher returned: %+v", w.Watch)
+	}
+	reg, err := RunRegister(ctx, opts())
+	if err != nil || reg.Ops == 0 || reg.Errors != 0 {
+		t.Fatalf("register: %+v %v", reg, err)
+	}
+}
