@@ -196,13 +196,18 @@ func (p *Pool) handleIntent(in intent) {
 }
 
 // refuteLeave answers a leave intent about this node while it is not
-// leaving (a stale force-leave, or one issued across a partition).
+// leaving (a force-leave issued across a partition, or one that raced our
+// join). Every new such intent is answered, even one older than our last
+// join intent: a member that missed that join intent may have applied it.
+// The answer is newer than the intent, since we witnessed it.
 func (p *Pool) refuteLeave(in intent) {
 	p.mu.Lock()
-	self := p.members[p.config.NodeName]
-	stale := p.leaving || self == nil || in.ltime <= self.statusLTime
+	answered := p.leaving || in.ltime <= p.lastRefuted
+	if !answered {
+		p.lastRefuted = in.ltime
+	}
 	p.mu.Unlock()
-	if stale {
+	if answered {
 		return
 	}
 	p.logger.Warn("lan: refuting a leave intent about this node", "ltime", in.ltime)

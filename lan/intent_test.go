@@ -183,3 +183,33 @@ func TestQueueKeeperPreventsLostIntents(t *testing.T) {
 		t.Fatalf("queue holds %d items, want just the keeper", n)
 	}
 }
+
+// A node answers every new leave intent about itself with a newer join
+// intent, even one no newer than its last join intent (a member that
+// missed that join intent may have applied the leave), but only once.
+func TestRefuteEveryNewLeaveIntentOnce(t *testing.T) {
+	cl := newCluster(t, "a")
+	a := cl.start("a", nil)
+	a.clock.Witness(10)
+	a.mu.Lock()
+	a.members["a"].statusLTime = 10
+	a.mu.Unlock()
+	selfLTime := func() uint64 {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.members["a"].statusLTime
+	}
+	d := &delegate{p: a}
+	d.NotifyMsg(encodeIntent(intent{kind: msgLeaveIntent, node: "a", ltime: 10}))
+	refuted := selfLTime()
+	if refuted <= 10 || a.queue.NumQueued() != 2 {
+		t.Fatalf("no refutation: self ltime %d, queued %d", refuted, a.queue.NumQueued())
+	}
+	d.NotifyMsg(encodeIntent(intent{kind: msgLeaveIntent, node: "a", ltime: 10}))
+	if selfLTime() != refuted {
+		t.Fatal("the same intent was refuted twice")
+	}
+	if s := a.LocalMember().Status; s != StatusAlive {
+		t.Fatalf("local status %s", s)
+	}
+}

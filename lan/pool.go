@@ -67,6 +67,7 @@ type Pool struct {
 	tags        map[string]string
 	meta        []byte
 	leaving     bool   // Leave has started (a pool never rejoins)
+	lastRefuted uint64 // newest leave intent about us we answered
 	joining     int    // Join calls in progress
 	conflict    string // name conflict about us seen during a Join
 	conflicts   int    // name conflicts seen, ours or others'
