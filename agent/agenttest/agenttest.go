@@ -3,11 +3,15 @@
 package agenttest
 
 import (
+	"fmt"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/concord-dev/concord/agent"
 	"github.com/concord-dev/concord/agent/config"
+	"github.com/concord-dev/concord/lan"
 	"github.com/hashicorp/consul/api"
 	"github.com/hashicorp/go-hclog"
 )
@@ -68,4 +72,99 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// StartCluster starts servers in-process server agents (bootstrap-expect
+// servers, each with its own data directory) and clients client agents,
+// all on 127.0.0.1 with ephemeral ports, joined into one LAN pool. It
+// returns once every agent sees every other alive and the servers elected
+// a leader that serves reads.
+func StartCluster(t testing.TB, servers, clients int) (srvs, clis []*agent.Agent) {
+	t.Helper()
+	start := func(name string, server bool) *agent.Agent {
+		cfg := DevConfig()
+		cfg.DevMode = false
+		cfg.NodeName = name
+		cfg.DataDir = t.TempDir()
+		cfg.Server = server
+		cfg.Bootstrap = false
+		if server {
+			cfg.BootstrapExpect = servers
+		}
+		logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: testWriter{t}})
+		a, err := agent.New(cfg, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Shutdown() })
+		return a
+	}
+	for i := 0; i < servers; i++ {
+		srvs = append(srvs, start(fmt.Sprintf("s%d", i+1), true))
+	}
+	for i := 0; i < clients; i++ {
+		clis = append(clis, start(fmt.Sprintf("c%d", i+1), false))
+	}
+	all := append(append([]*agent.Agent{}, srvs...), clis...)
+	first := LANAddr(all[0])
+	for _, a := range all[1:] {
+		if _, err := a.Join([]string{first}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	WaitFor(t, 20*time.Second, "every agent sees every other alive", func() error {
+		for _, a := range all {
+			alive := 0
+			for _, m := range a.Members() {
+				if m.Status == lan.StatusAlive {
+					alive++
+				}
+			}
+			if alive != len(all) {
+				return fmt.Errorf("%s sees %d of %d alive", a.Self().NodeName, alive, len(all))
+			}
+		}
+		return nil
+	})
+	WaitFor(t, 20*time.Second, "a leader that serves reads", func() error {
+		c := Client(t, srvs[0])
+		_, _, err := c.KV().Get("agenttest-ready-probe", nil)
+		return err
+	})
+	return srvs, clis
+}
+
+// LANAddr is the agent's gossip address, for joins.
+func LANAddr(a *agent.Agent) string {
+	m := a.Self().Member
+	return net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))
+}
+
+// Client returns a Consul API client for the agent's HTTP API.
+func Client(t testing.TB, a *agent.Agent) *api.Client {
+	t.Helper()
+	cfg := api.DefaultConfig()
+	cfg.Address = a.HTTPAddrs()[0].String()
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// WaitFor polls cond every 20 ms until it returns nil or d passes.
+func WaitFor(t testing.TB, d time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var err error
+	for i := 0; i < 1_000_000; i++ {
+		if err = cond(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %v: %v", what, d, err)
 }
