@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func DevConfig() *config.Config {
 // a Consul API client for it.
 func StartDev(t testing.TB) (*agent.Agent, string, *api.Client) {
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
 	a, err := agent.New(DevConfig(), logger)
 	if err != nil {
 		t.Fatal(err)
@@ -67,10 +68,31 @@ func StartDev(t testing.TB) (*agent.Agent, string, *api.Client) {
 	return a, addr, c
 }
 
-type testWriter struct{ t testing.TB }
+// testWriter sends agent logs to the test log until the test ends, and
+// drops them after: gossip goroutines may still log while they wind down,
+// and testing panics on a log after completion.
+type testWriter struct {
+	t    testing.TB
+	mu   *sync.Mutex
+	done *bool
+}
+
+func newTestWriter(t testing.TB) testWriter {
+	w := testWriter{t: t, mu: &sync.Mutex{}, done: new(bool)}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		*w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !*w.done {
+		w.t.Log(string(p))
+	}
 	return len(p), nil
 }
 
@@ -91,7 +113,7 @@ func StartCluster(t testing.TB, servers, clients int) (srvs, clis []*agent.Agent
 		if server {
 			cfg.BootstrapExpect = servers
 		}
-		logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: testWriter{t}})
+		logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
 		a, err := agent.New(cfg, logger)
 		if err != nil {
 			t.Fatal(err)
