@@ -222,7 +222,7 @@ func (h *httpFlags) client(getenv func(string) string) (*api.Client, error) {
 func (c *cli) connect(h *httpFlags) (*api.Client, bool) {
 	client, err := h.client(c.env.Getenv)
 	if err != nil {
-		c.errorf("Error connecting to Consul agent: %s", err)
+		c.errorf("Error connecting to concord agent: %s", err)
 		return nil, false
 	}
 	return client, true

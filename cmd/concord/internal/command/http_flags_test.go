@@ -63,7 +63,7 @@ func TestHTTPAddrForms(t *testing.T) {
 		t.Errorf("unreachable agent: %+v", r)
 	}
 	r = runCLI(t, map[string]string{"CONSUL_HTTP_ADDR": "ftp://x:1"}, "", "members")
-	expect(t, r, 1, "", "Error connecting to Consul agent: Unknown protocol scheme: ftp\n")
+	expect(t, r, 1, "", "Error connecting to concord agent: Unknown protocol scheme: ftp\n")
 }
 
 func TestTokenPrecedence(t *testing.T) {
@@ -97,7 +97,7 @@ func TestTokenPrecedence(t *testing.T) {
 
 	missing := filepath.Join(dir, "missing")
 	r := runCLI(t, env, "", "leave", "-token-file", missing)
-	expect(t, r, 1, "", "Error connecting to Consul agent: Error loading token file "+missing+
+	expect(t, r, 1, "", "Error connecting to concord agent: Error loading token file "+missing+
 		" : open "+missing+": no such file or directory\n")
 }
 

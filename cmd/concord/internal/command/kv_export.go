@@ -55,7 +55,7 @@ Usage: concord kv export [KEY_OR_PREFIX]
 				}
 				pairs, _, err := client.KV().List(key, h.query())
 				if err != nil {
-					c.errorf("Error querying Consul agent: %s", err)
+					c.errorf("Error querying concord agent: %s", err)
 					return 1
 				}
 				entries := make([]*kvEntry, len(pairs))

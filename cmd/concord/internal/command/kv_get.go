@@ -87,7 +87,7 @@ func (c *cli) kvGet(h *httpFlags, f *kvGetFlags, args []string) int {
 	case f.keys:
 		keys, _, err := client.KV().Keys(key, f.separator, h.query())
 		if err != nil {
-			c.errorf("Error querying Consul agent: %s", err)
+			c.errorf("Error querying concord agent: %s", err)
 			return 1
 		}
 		for _, k := range keys {
@@ -96,7 +96,7 @@ func (c *cli) kvGet(h *httpFlags, f *kvGetFlags, args []string) int {
 	case f.recurse:
 		pairs, _, err := client.KV().List(key, h.query())
 		if err != nil {
-			c.errorf("Error querying Consul agent: %s", err)
+			c.errorf("Error querying concord agent: %s", err)
 			return 1
 		}
 		for i, pair := range pairs {
@@ -115,7 +115,7 @@ func (c *cli) kvGet(h *httpFlags, f *kvGetFlags, args []string) int {
 	default:
 		pair, _, err := client.KV().Get(key, h.query())
 		if err != nil {
-			c.errorf("Error querying Consul agent: %s", err)
+			c.errorf("Error querying concord agent: %s", err)
 			return 1
 		}
 		if pair == nil {

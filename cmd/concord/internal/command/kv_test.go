@@ -128,7 +128,7 @@ func TestKVGetKeysAndErrors(t *testing.T) {
 
 	expect(t, runCLI(t, f.env(), "", "kv", "get", "-keys", "-stale", "app/"), 0, "app/a\napp/sub/\n", "")
 	expect(t, runCLI(t, f.env(), "", "kv", "get", "broken"), 1, "",
-		"Error querying Consul agent: Unexpected response code: 500 (rpc error)\n")
+		"Error querying concord agent: Unexpected response code: 500 (rpc error)\n")
 	expect(t, runCLI(t, f.env(), "", "kv", "get"), 1, "", "Error! Missing KEY argument\n")
 	expect(t, runCLI(t, f.env(), "", "kv", "get", "a", "b"), 1, "", "Too many arguments (expected 1, got 2)\n")
 	f.expectCalls(
