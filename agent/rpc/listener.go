@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/yamux"
 )
 
@@ -37,6 +38,7 @@ type Listener struct {
 	ln     net.Listener
 	logger hclog.Logger
 	raft   *RaftLayer
+	handle *codec.MsgpackHandle
 
 	// mu guards handler and sessions.
 	mu       sync.Mutex
@@ -69,6 +71,7 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	l := &Listener{
 		ln:       ln,
 		logger:   logger,
+		handle:   newHandle(),
 		sessions: map[*yamux.Session]struct{}{},
 		ctx:      ctx,
 		cancel:   cancel,
@@ -149,7 +152,7 @@ func (l *Listener) route(conn net.Conn) {
 }
 
 func (l *Listener) serveSession(conn net.Conn) {
-	sess, err := yamux.Server(conn, yamuxConfig())
+	sess, err := yamux.Server(newCoalescingConn(conn), yamuxConfig())
 	if err != nil {
 		conn.Close()
 		return
@@ -182,7 +185,7 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 	// The request must arrive promptly; the reply may take as long as a
 	// blocking query lasts, bounded by the handler itself.
 	stream.SetReadDeadline(time.Now().Add(firstByteTimeout))
-	c := newCodec(stream, newHandle())
+	c := newCodec(stream, l.handle)
 	var hdr requestHeader
 	if err := c.read(&hdr); err != nil {
 		return

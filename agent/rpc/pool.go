@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/yamux"
 )
 
@@ -27,6 +28,8 @@ type Pool struct {
 	mu       sync.Mutex
 	sessions map[string]*poolEntry
 	closed   bool
+
+	handle *codec.MsgpackHandle
 }
 
 type poolEntry struct {
@@ -37,7 +40,7 @@ type poolEntry struct {
 
 // NewPool returns an empty pool.
 func NewPool() *Pool {
-	return &Pool{sessions: map[string]*poolEntry{}}
+	return &Pool{sessions: map[string]*poolEntry{}, handle: newHandle()}
 }
 
 // Close tears down every session; calls in flight fail.
@@ -113,7 +116,7 @@ func dialSession(ctx context.Context, addr string) (*yamux.Session, error) {
 		conn.Close()
 		return nil, &notSentError{transportError{err}}
 	}
-	sess, err := yamux.Client(conn, yamuxConfig())
+	sess, err := yamux.Client(newCoalescingConn(conn), yamuxConfig())
 	if err != nil {
 		conn.Close()
 		return nil, &notSentError{transportError{err}}
@@ -158,7 +161,7 @@ func (p *Pool) Call(ctx context.Context, addr, method string, args, reply interf
 	stop := context.AfterFunc(ctx, func() { stream.SetDeadline(time.Now()) })
 	defer stop()
 
-	c := newCodec(stream, newHandle())
+	c := newCodec(stream, p.handle)
 	if err := c.write(&requestHeader{Method: method}, args); err != nil {
 		return p.streamErr(ctx, addr, sess, err)
 	}

@@ -26,8 +26,10 @@ type responseHeader struct {
 	Error string
 }
 
-// newHandle returns the msgpack settings both ends use. Each caller gets
-// its own handle so nothing shared is mutated.
+// newHandle returns the msgpack settings both ends use. A handle caches
+// the encoding plan of every type it meets, so each Pool and Listener
+// keeps one for its lifetime (the cache is safe for concurrent use);
+// settings are never changed after this returns.
 func newHandle() *codec.MsgpackHandle {
 	h := &codec.MsgpackHandle{}
 	h.WriteExt = true    // []byte as msgpack bin, not str
