@@ -164,3 +164,32 @@ type RaftConfigurationResponse struct {
 	Servers []*RaftServer
 	Index   uint64
 }
+
+// Bounds on a blocking query's wait, as Consul's: 5 minutes by default,
+// at most 10, plus up to 1/16 jitter so watchers that started together do
+// not all return in the same instant.
+const (
+	DefaultQueryTime = 5 * time.Minute
+	MaxQueryTime     = 10 * time.Minute
+	JitterFraction   = 16
+)
+
+// Options returns the query options of any request that embeds them, so
+// RPC routing can find them without knowing the request type.
+func (q *QueryOptions) Options() *QueryOptions { return q }
+
+// BlockingWait is how long a server may hold this query before answering:
+// zero when it does not block, else the capped wait plus the largest jitter.
+func (q *QueryOptions) BlockingWait() time.Duration {
+	if q.MinQueryIndex == 0 {
+		return 0
+	}
+	wait := q.MaxQueryTime
+	if wait <= 0 {
+		wait = DefaultQueryTime
+	}
+	if wait > MaxQueryTime {
+		wait = MaxQueryTime
+	}
+	return wait + wait/JitterFraction
+}

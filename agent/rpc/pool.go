@@ -13,9 +13,6 @@ import (
 	"github.com/hashicorp/yamux"
 )
 
-// DefaultCallTimeout bounds a call whose context has no deadline.
-const DefaultCallTimeout = 30 * time.Second
-
 // dialTimeout bounds the TCP connect to a server.
 const dialTimeout = 5 * time.Second
 
@@ -140,7 +137,7 @@ func (p *Pool) drop(addr string, sess *yamux.Session) {
 func (p *Pool) Call(ctx context.Context, addr, method string, args, reply interface{}) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
+		ctx, cancel = WithCallDeadline(ctx, args)
 		defer cancel()
 	}
 	sess, err := p.session(ctx, addr)

@@ -10,15 +10,6 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// Blocking query bounds, as Consul's: a wait defaults to 5 minutes and is
-// capped at 10, plus up to 1/16 jitter so thousands of watchers that
-// started together do not all come back in the same instant.
-const (
-	defaultQueryTime = 5 * time.Minute
-	maxQueryTime     = 10 * time.Minute
-	jitterFraction   = 16
-)
-
 // queryFn reads from st, adds what it read to ws, and fills its reply,
 // including meta.Index.
 type queryFn func(ws memdb.WatchSet, st *state.Store) error
@@ -36,12 +27,12 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 	if q.MinQueryIndex > 0 {
 		wait := q.MaxQueryTime
 		if wait <= 0 {
-			wait = defaultQueryTime
+			wait = catalog.DefaultQueryTime
 		}
-		if wait > maxQueryTime {
-			wait = maxQueryTime
+		if wait > catalog.MaxQueryTime {
+			wait = catalog.MaxQueryTime
 		}
-		wait += rand.N(wait/jitterFraction + 1)
+		wait += rand.N(wait/catalog.JitterFraction + 1)
 		ctx, cancel = context.WithTimeout(ctx, wait)
 		defer cancel()
 	}
