@@ -160,6 +160,9 @@ func (s *Server) StepDown(timeout time.Duration) {
 	if !s.IsLeader() {
 		return
 	}
+	if cf := s.raft.GetConfiguration(); cf.Error() == nil && len(cf.Configuration().Servers) < 2 {
+		return
+	}
 	f := s.raft.LeadershipTransfer()
 	done := make(chan error, 1)
 	go func() { done <- f.Error() }()
