@@ -1,0 +1,77 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/concord-dev/concord/catalog"
+)
+
+func TestValidateRegister(t *testing.T) {
+	cases := []struct {
+		name string
+		req  catalog.RegisterRequest
+		ok   bool
+	}{
+		{"node and address", catalog.RegisterRequest{Node: "n", Address: "10.0.0.1"}, true},
+		{"no node", catalog.RegisterRequest{Address: "10.0.0.1"}, false},
+		{"no address", catalog.RegisterRequest{Node: "n"}, false},
+		{"skip node update without address", catalog.RegisterRequest{Node: "n", SkipNodeUpdate: true}, true},
+		{"service without name", catalog.RegisterRequest{Node: "n", Address: "a", Service: &catalog.NodeService{ID: "x"}}, false},
+		{"service port out of range", catalog.RegisterRequest{Node: "n", Address: "a", Service: &catalog.NodeService{Service: "web", Port: 70000}}, false},
+		{"bad check status", catalog.RegisterRequest{Node: "n", Address: "a", Check: &catalog.HealthCheck{CheckID: "c", Status: "green"}}, false},
+		{"check for another node", catalog.RegisterRequest{Node: "n", Address: "a", Check: &catalog.HealthCheck{CheckID: "c", Node: "m"}}, false},
+		{"check without id or name", catalog.RegisterRequest{Node: "n", Address: "a", Checks: catalog.HealthChecks{{Status: "passing"}}}, false},
+	}
+	for _, tc := range cases {
+		err := validateRegister(&tc.req)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err=%v, want ok=%v", tc.name, err, tc.ok)
+		}
+		if err != nil && !catalog.IsBadRequest(err) {
+			t.Errorf("%s: %v is not a bad request", tc.name, err)
+		}
+	}
+	r := catalog.RegisterRequest{Node: "n", Address: "a", Service: &catalog.NodeService{Service: "web"}}
+	if err := validateRegister(&r); err != nil || r.Service.ID != "web" {
+		t.Fatalf("service ID defaults to its name: %v %q", err, r.Service.ID)
+	}
+}
+
+func TestValidateKVOp(t *testing.T) {
+	big := make([]byte, catalog.MaxKVSize+1)
+	cases := []struct {
+		op catalog.KVOp
+		e  catalog.KVEntry
+		ok bool
+	}{
+		{catalog.KVSet, catalog.KVEntry{Key: "k"}, true},
+		{catalog.KVSet, catalog.KVEntry{}, false},
+		{catalog.KVDeleteTree, catalog.KVEntry{}, true},
+		{catalog.KVCAS, catalog.KVEntry{Key: "k", Value: big}, false},
+		{catalog.KVLock, catalog.KVEntry{Key: "k"}, false},
+		{"frobnicate", catalog.KVEntry{Key: "k"}, false},
+	}
+	for _, tc := range cases {
+		if err := validateKVOp(tc.op, &tc.e); (err == nil) != tc.ok {
+			t.Errorf("%s %q: err=%v, want ok=%v", tc.op, tc.e.Key, err, tc.ok)
+		}
+	}
+}
+
+func TestTombstoneGCReapsOnlyPastTTL(t *testing.T) {
+	g := newTombstoneGC(15 * time.Minute)
+	t0 := time.Unix(1000, 0)
+	if got := g.observe(t0, 10); got != 0 {
+		t.Fatalf("nothing is old yet, got %d", got)
+	}
+	if got := g.observe(t0.Add(10*time.Minute), 20); got != 0 {
+		t.Fatalf("10 min is under the TTL, got %d", got)
+	}
+	if got := g.observe(t0.Add(16*time.Minute), 30); got != 10 {
+		t.Fatalf("the sample from 16 min ago is reapable, got %d", got)
+	}
+	if got := g.observe(t0.Add(40*time.Minute), 40); got != 30 {
+		t.Fatalf("want the newest sample older than the TTL (30), got %d", got)
+	}
+}
