@@ -85,9 +85,11 @@ func TestInProcessCluster(t *testing.T) {
 	// A client that dies is "failed"; force-leave makes it "left" and
 	// the leader deregisters it.
 	clis[0].Shutdown()
-	agenttest.WaitFor(t, 30*time.Second, "c1 failed", func() error {
-		if st := memberStatus(leader, "c1"); st != lan.StatusFailed {
-			return fmt.Errorf("c1 is %v", st)
+	agenttest.WaitFor(t, 30*time.Second, "every server sees c1 failed", func() error {
+		for _, s := range srvs {
+			if st := memberStatus(s, "c1"); st != lan.StatusFailed {
+				return fmt.Errorf("%s sees c1 %v", s.Self().NodeName, st)
+			}
 		}
 		return nil
 	})
