@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,8 +122,31 @@ func TestInProcessCluster(t *testing.T) {
 		return fmt.Errorf("none yet")
 	})
 	t.Logf("leadership moved from %s to %s in %v", oldLeader, newLeader.Self().NodeName, time.Since(start))
-	if _, err := agenttest.Client(t, newLeader).KV().Put(&api.KVPair{Key: "after/handoff", Value: []byte("1")}, nil); err != nil {
+	nc := agenttest.Client(t, newLeader)
+	if _, err := nc.KV().Put(&api.KVPair{Key: "after/handoff", Value: []byte("1")}, nil); err != nil {
 		t.Fatalf("write after hand-off: %v", err)
+	}
+
+	// The stopped server keeps its seat until an operator removes it.
+	conf, err = nc.Operator().RaftGetConfiguration(nil)
+	if err != nil || len(conf.Servers) != 3 {
+		t.Fatalf("raft configuration after stop: %+v %v", conf, err)
+	}
+	var gone string
+	for _, srv := range conf.Servers {
+		if srv.Node == oldLeader {
+			gone = srv.Address
+		}
+	}
+	if err := nc.Operator().RaftRemovePeerByAddress(gone, nil); err != nil {
+		t.Fatalf("remove-peer %s: %v", gone, err)
+	}
+	if err := nc.Operator().RaftRemovePeerByAddress(gone, nil); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("second remove-peer of %s: %v", gone, err)
+	}
+	conf, err = nc.Operator().RaftGetConfiguration(nil)
+	if err != nil || len(conf.Servers) != 2 {
+		t.Fatalf("raft configuration after remove-peer: %+v %v", conf, err)
 	}
 }
 

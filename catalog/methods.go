@@ -19,4 +19,5 @@ const (
 	MethodStatusPeers         = "Status.Peers"                  // *DCRequest, *[]string
 	MethodStatusPing          = "Status.Ping"                   // *struct{}, *struct{}
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
+	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
 )

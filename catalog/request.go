@@ -159,6 +159,14 @@ type RaftServer struct {
 	LastIndex       uint64
 }
 
+// RaftRemovePeerRequest removes one server from the Raft configuration,
+// named by ID or by address.
+type RaftRemovePeerRequest struct {
+	WriteRequest
+	ID      string
+	Address string
+}
+
 // RaftConfigurationResponse answers Operator.RaftGetConfiguration.
 type RaftConfigurationResponse struct {
 	Servers []*RaftServer

@@ -42,3 +42,18 @@ func (s *Server) operatorRaftConfiguration(w http.ResponseWriter, r *http.Reques
 	}
 	return writeJSON(w, r, http.StatusOK, resp)
 }
+
+// operatorRaftRemovePeer answers DELETE /v1/operator/raft/peer?id=|address=.
+func (s *Server) operatorRaftRemovePeer(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	args := catalog.RaftRemovePeerRequest{WriteRequest: s.writeRequest(r), ID: q.Get("id"), Address: q.Get("address")}
+	if (args.ID == "") == (args.Address == "") {
+		return catalog.BadRequestf("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove")
+	}
+	var out struct{}
+	if err := s.agent.RPC(r.Context(), catalog.MethodOperatorRaftRemove, &args, &out); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}

@@ -68,6 +68,8 @@ var (
 	methodsGet = []string{http.MethodGet}
 	methodsPut = []string{http.MethodPut}
 	methodsKV  = []string{http.MethodGet, http.MethodPut, http.MethodDelete}
+
+	methodsDelete = []string{http.MethodDelete}
 )
 
 // New builds the HTTP API over agent.
@@ -134,6 +136,7 @@ func (s *Server) routes() []route {
 		{"/v1/agent/force-leave/", methodsPut, s.agentForceLeave},
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
+		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
 	}
 	if s.cfg.UIEnabled {
 		rs = append(rs,

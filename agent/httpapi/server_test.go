@@ -75,7 +75,7 @@ func TestWrongMethod(t *testing.T) {
 		{"GET", "/v1/catalog/register", "PUT, OPTIONS"},
 		{"DELETE", "/v1/status/leader", "GET, OPTIONS"},
 		{"GET", "/v1/txn", "PUT, OPTIONS"},
-		{"DELETE", "/v1/operator/raft/peer", ""}, // not routed yet
+		{"GET", "/v1/operator/raft/peer", "DELETE, OPTIONS"},
 	}
 	for _, c := range cases {
 		resp, body := do(t, ts, c.method, c.path, nil)

@@ -20,5 +20,6 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodStatusPeers, s.statusPeers)
 	handle(m, catalog.MethodStatusPing, s.statusPing)
 	handle(m, catalog.MethodOperatorRaftConfig, s.operatorRaftConfig)
+	handle(m, catalog.MethodOperatorRaftRemove, s.operatorRaftRemovePeer)
 	s.endpoints = m
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/concord-dev/concord/catalog"
@@ -68,5 +69,34 @@ func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest
 		}
 		reply.Index = f.Index()
 		return nil
+	})
+}
+
+// operatorRaftRemovePeer drops a server from the quorum, for a server that
+// is gone for good and will not leave by itself (Consul's remove-peer).
+func (s *Server) operatorRaftRemovePeer(ctx context.Context, args *catalog.RaftRemovePeerRequest, reply *struct{}) error {
+	if (args.ID == "") == (args.Address == "") {
+		return catalog.BadRequestf("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove")
+	}
+	return s.route(ctx, catalog.MethodOperatorRaftRemove, args.Datacenter, false, true, args, reply, func() error {
+		f := s.raft.GetConfiguration()
+		if err := f.Error(); err != nil {
+			return err
+		}
+		for _, srv := range f.Configuration().Servers {
+			if (args.ID != "" && string(srv.ID) == args.ID) || (args.Address != "" && string(srv.Address) == args.Address) {
+				s.logger.Warn("removing server from raft by operator request", "id", srv.ID, "address", srv.Address)
+				err := s.raft.RemoveServer(srv.ID, 0, 0).Error()
+				if errors.Is(err, raft.ErrNotLeader) {
+					return errNotLeader
+				}
+				return err
+			}
+		}
+		what := fmt.Sprintf("id %q", args.ID)
+		if args.Address != "" {
+			what = fmt.Sprintf("address %q", args.Address)
+		}
+		return fmt.Errorf("%w: %s was not found in the Raft configuration", catalog.ErrNotFound, what)
 	})
 }
