@@ -68,6 +68,12 @@ func TestInProcessCluster(t *testing.T) {
 	if err != nil || len(conf.Servers) != 3 {
 		t.Fatalf("raft configuration: %+v %v", conf, err)
 	}
+	for _, srv := range conf.Servers {
+		// Each server reports its own log position, not the leader's.
+		if srv.LastIndex == 0 || srv.Node == "" {
+			t.Fatalf("raft configuration entry without node or last index: %+v", srv)
+		}
+	}
 
 	// A client that leaves gracefully is "left" and leaves the catalog.
 	if err := clis[1].Leave(); err != nil {

@@ -18,6 +18,7 @@ const (
 	MethodStatusLeader        = "Status.Leader"                 // *DCRequest, *string
 	MethodStatusPeers         = "Status.Peers"                  // *DCRequest, *[]string
 	MethodStatusPing          = "Status.Ping"                   // *struct{}, *struct{}
+	MethodStatusRaftStats     = "Status.RaftStats"              // *struct{}, *RaftStats
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
 )

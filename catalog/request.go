@@ -167,6 +167,13 @@ type RaftRemovePeerRequest struct {
 	Address string
 }
 
+// RaftStats is one server's own view of its log, for operators.
+type RaftStats struct {
+	LastIndex    uint64
+	AppliedIndex uint64
+	LastTerm     uint64
+}
+
 // RaftConfigurationResponse answers Operator.RaftGetConfiguration.
 type RaftConfigurationResponse struct {
 	Servers []*RaftServer

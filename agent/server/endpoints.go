@@ -19,6 +19,7 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodStatusLeader, s.statusLeader)
 	handle(m, catalog.MethodStatusPeers, s.statusPeers)
 	handle(m, catalog.MethodStatusPing, s.statusPing)
+	handle(m, catalog.MethodStatusRaftStats, s.statusRaftStats)
 	handle(m, catalog.MethodOperatorRaftConfig, s.operatorRaftConfig)
 	handle(m, catalog.MethodOperatorRaftRemove, s.operatorRaftRemovePeer)
 	s.endpoints = m

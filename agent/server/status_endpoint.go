@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/raft"
@@ -41,6 +44,30 @@ func (s *Server) statusPing(ctx context.Context, args *struct{}, reply *struct{}
 	return nil
 }
 
+func (s *Server) statusRaftStats(ctx context.Context, args *struct{}, reply *catalog.RaftStats) error {
+	reply.LastIndex = s.raft.LastIndex()
+	reply.AppliedIndex = s.raft.AppliedIndex()
+	if t, err := strconv.ParseUint(s.raft.Stats()["last_log_term"], 10, 64); err == nil {
+		reply.LastTerm = t
+	}
+	return nil
+}
+
+// peerLastIndex asks a server for its last log index; 0 when it does not
+// answer within a second (a dead server trails by everything).
+func (s *Server) peerLastIndex(ctx context.Context, addr string) uint64 {
+	if addr == s.cfg.RPCAdvertise.String() {
+		return s.raft.LastIndex()
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var st catalog.RaftStats
+	if err := s.pool.Call(ctx, addr, catalog.MethodStatusRaftStats, &struct{}{}, &st); err != nil {
+		return 0
+	}
+	return st.LastIndex
+}
+
 func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest, reply *catalog.RaftConfigurationResponse) error {
 	return s.route(ctx, catalog.MethodOperatorRaftConfig, args.Datacenter, args.AllowStale, false, args, reply, func() error {
 		f := s.raft.GetConfiguration()
@@ -54,9 +81,19 @@ func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest
 			}
 		}
 		leader := s.Leader()
-		last := s.raft.LastIndex()
+		servers := f.Configuration().Servers
+		last := make([]uint64, len(servers))
+		var wg sync.WaitGroup
+		for i, srv := range servers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				last[i] = s.peerLastIndex(ctx, string(srv.Address))
+			}()
+		}
+		wg.Wait()
 		reply.Servers = nil
-		for _, srv := range f.Configuration().Servers {
+		for i, srv := range servers {
 			reply.Servers = append(reply.Servers, &catalog.RaftServer{
 				ID:              string(srv.ID),
 				Node:            names[string(srv.ID)],
@@ -64,7 +101,7 @@ func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest
 				Leader:          string(srv.Address) == leader,
 				ProtocolVersion: fmt.Sprint(raft.ProtocolVersionMax),
 				Voter:           srv.Suffrage == raft.Voter,
-				LastIndex:       last,
+				LastIndex:       last[i],
 			})
 		}
 		reply.Index = f.Index()
