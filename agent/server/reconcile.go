@@ -3,8 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/fsm"
@@ -182,13 +180,4 @@ func (s *Server) removeRaftMember(m lan.Member) error {
 		}
 	}
 	return nil
-}
-
-// rpcAddr builds a member's server address from its IP and port tag.
-func rpcAddr(m lan.Member) (string, bool) {
-	port, err := strconv.Atoi(m.Tags["port"])
-	if err != nil || port <= 0 {
-		return "", false
-	}
-	return net.JoinHostPort(m.Addr.String(), strconv.Itoa(port)), true
 }
