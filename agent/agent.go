@@ -43,7 +43,7 @@ type Agent struct {
 
 // New starts an agent from a validated configuration: server port and
 // Raft (server mode), the LAN pool, the HTTP API, and the joins.
-func New(cfg *config.Config, logger hclog.Logger) (a *Agent, err error) {
+func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -51,7 +51,7 @@ func New(cfg *config.Config, logger hclog.Logger) (a *Agent, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a = &Agent{
+	a := &Agent{
 		cfg:        cfg,
 		logger:     logger,
 		nodeID:     id,
@@ -60,6 +60,7 @@ func New(cfg *config.Config, logger hclog.Logger) (a *Agent, err error) {
 		started:    time.Now(),
 		shutdownCh: make(chan struct{}),
 	}
+	// Whatever started before a failure is stopped again.
 	defer func() {
 		if err != nil {
 			a.Shutdown()
