@@ -79,15 +79,7 @@ func TestInProcessCluster(t *testing.T) {
 	if err := clis[1].Leave(); err != nil {
 		t.Fatal(err)
 	}
-	agenttest.WaitFor(t, 10*time.Second, "c2 left and deregistered", func() error {
-		if st := memberStatus(leader, "c2"); st != lan.StatusLeft {
-			return fmt.Errorf("c2 is %v", st)
-		}
-		if n, _, _ := c.Catalog().Node("c2", nil); n != nil {
-			return fmt.Errorf("c2 still in the catalog")
-		}
-		return nil
-	})
+	waitLeftAndDeregistered(t, leader, c, "c2")
 
 	// A client that dies is "failed"; force-leave makes it "left" and
 	// the leader deregisters it.
@@ -103,15 +95,7 @@ func TestInProcessCluster(t *testing.T) {
 	if err := c.Agent().ForceLeave("c1"); err != nil {
 		t.Fatal(err)
 	}
-	agenttest.WaitFor(t, 10*time.Second, "c1 force-left and deregistered", func() error {
-		if st := memberStatus(leader, "c1"); st != lan.StatusLeft {
-			return fmt.Errorf("c1 is %v", st)
-		}
-		if n, _, _ := c.Catalog().Node("c1", nil); n != nil {
-			return fmt.Errorf("c1 still in the catalog")
-		}
-		return nil
-	})
+	waitLeftAndDeregistered(t, leader, c, "c1")
 
 	// A leader stopping gracefully hands leadership off; writes go on.
 	oldLeader := leader.Self().NodeName
@@ -154,6 +138,21 @@ func TestInProcessCluster(t *testing.T) {
 	if err != nil || len(conf.Servers) != 2 {
 		t.Fatalf("raft configuration after remove-peer: %+v %v", conf, err)
 	}
+}
+
+// waitLeftAndDeregistered waits until the leader sees name as left and
+// the catalog no longer lists it.
+func waitLeftAndDeregistered(t *testing.T, leader *agent.Agent, c *api.Client, name string) {
+	t.Helper()
+	agenttest.WaitFor(t, 10*time.Second, name+" left and deregistered", func() error {
+		if st := memberStatus(leader, name); st != lan.StatusLeft {
+			return fmt.Errorf("%s is %v", name, st)
+		}
+		if n, _, _ := c.Catalog().Node(name, nil); n != nil {
+			return fmt.Errorf("%s still in the catalog", name)
+		}
+		return nil
+	})
 }
 
 func memberStatus(a *agent.Agent, name string) lan.MemberStatus {
