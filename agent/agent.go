@@ -120,6 +120,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.SnapshotThreshold = uint64(cfg.RaftSnapshotThreshold)
 		scfg.SnapshotInterval = cfg.RaftSnapshotInterval
 		scfg.TrailingLogs = uint64(cfg.RaftTrailingLogs)
+		scfg.RPCHoldTimeout = cfg.RPCHoldTimeout
 		scfg.Logger = logger.Named("server")
 		a.server, err = server.New(scfg, server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router})
 		if err != nil {

@@ -68,6 +68,10 @@ func TestInProcessCluster(t *testing.T) {
 	if err != nil || len(conf.Servers) != 3 {
 		t.Fatalf("raft configuration: %+v %v", conf, err)
 	}
+	// bootstrap-expect wrote all three servers in the first entry.
+	if conf.Index < 1 {
+		t.Fatalf("raft configuration index %d, want the index of the latest configuration entry", conf.Index)
+	}
 	for _, srv := range conf.Servers {
 		// Each server reports its own log position, not the leader's.
 		if srv.LastIndex == 0 || srv.Node == "" {
@@ -122,6 +126,7 @@ func TestInProcessCluster(t *testing.T) {
 	if err != nil || len(conf.Servers) != 3 {
 		t.Fatalf("raft configuration after stop: %+v %v", conf, err)
 	}
+	before := conf.Index
 	var gone string
 	for _, srv := range conf.Servers {
 		if srv.Node == oldLeader {
@@ -137,6 +142,9 @@ func TestInProcessCluster(t *testing.T) {
 	conf, err = nc.Operator().RaftGetConfiguration(nil)
 	if err != nil || len(conf.Servers) != 2 {
 		t.Fatalf("raft configuration after remove-peer: %+v %v", conf, err)
+	}
+	if conf.Index <= before {
+		t.Fatalf("raft configuration index %d after remove-peer, was %d: it must name the new entry", conf.Index, before)
 	}
 }
 

@@ -10,19 +10,6 @@ import (
 	"github.com/concord-dev/concord/catalog"
 )
 
-// rpcHoldTimeout is how long a call keeps looking for a server that can
-// answer before it gives up, long enough to ride out a leader election.
-const rpcHoldTimeout = 7 * time.Second
-
-// writeMethods change state; they are retried only when they certainly
-// never reached a server.
-var writeMethods = map[string]bool{
-	catalog.MethodCatalogRegister:   true,
-	catalog.MethodCatalogDeregister: true,
-	catalog.MethodKVApply:           true,
-	catalog.MethodTxnApply:          true,
-}
-
 // RPC sends a call to the servers: in process on a server, over the pool
 // from a client agent.
 func (a *Agent) RPC(ctx context.Context, method string, args, reply interface{}) error {
@@ -32,37 +19,42 @@ func (a *Agent) RPC(ctx context.Context, method string, args, reply interface{})
 	return a.clientRPC(ctx, method, args, reply)
 }
 
+// holdTimeout is how long a call keeps looking for a server that can
+// answer after its first failure, long enough to ride out an election.
+func (a *Agent) holdTimeout() time.Duration { return a.cfg.RPCHoldTimeout }
+
 func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interface{}) error {
-	write := writeMethods[method]
-	hold := time.NewTimer(rpcHoldTimeout)
+	write := catalog.IsWrite(method)
+	var hold rpc.HoldTimer
 	defer hold.Stop()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		addr := a.servers.pick()
-		if addr != "" {
-			err := a.pool.Call(ctx, addr, method, args, reply)
-			if err == nil {
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			retry := errors.Is(err, catalog.ErrNoLeader) || rpc.NotSent(err) || (!write && rpc.IsTransport(err))
-			if !retry {
-				return err
-			}
-			if rpc.IsTransport(err) {
-				a.logger.Debug("server unreachable; trying another", "server", addr, "error", err)
-				a.servers.failed(addr)
-			}
-			lastErr = err
-		} else {
-			lastErr = catalog.ErrNoServers
+		if addr == "" {
+			// Gossip knows no server: waiting would not make one appear
+			// within a hold time, so say so at once, as Consul does.
+			return catalog.ErrNoServers
 		}
+		err := a.pool.Call(ctx, addr, method, args, reply)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		retry := errors.Is(err, catalog.ErrNoLeader) || rpc.NotSent(err) || (!write && rpc.IsTransport(err))
+		if !retry {
+			return err
+		}
+		if rpc.IsTransport(err) {
+			a.logger.Debug("server unreachable; trying another", "server", addr, "error", err)
+			a.servers.failed(addr)
+		}
+		lastErr = err
 		wait := time.Duration(10+rand.IntN(20)) * time.Millisecond * time.Duration(min(attempt+1, 4))
 		select {
 		case <-time.After(wait):
-		case <-hold.C:
+		case <-hold.Start(a.holdTimeout()):
 			return lastErr
 		case <-ctx.Done():
 			return ctx.Err()

@@ -22,3 +22,17 @@ const (
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
 )
+
+// IsWrite reports whether method changes state. A write is retried on
+// another server only when it certainly never left this one, because a
+// write whose answer was lost may have been applied; a read is retried
+// after any transport failure. A method not listed here is a read, so a
+// new write method must be added.
+func IsWrite(method string) bool {
+	switch method {
+	case MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply,
+		MethodTxnApply, MethodOperatorRaftRemove:
+		return true
+	}
+	return false
+}

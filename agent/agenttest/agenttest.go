@@ -103,6 +103,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 // a leader that serves reads.
 func StartCluster(t testing.TB, servers, clients int) (srvs, clis []*agent.Agent) {
 	t.Helper()
+	return StartClusterWith(t, servers, clients, nil)
+}
+
+// StartClusterWith is StartCluster with tune applied to every agent's
+// configuration before it starts; tune may be nil.
+func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Config)) (srvs, clis []*agent.Agent) {
+	t.Helper()
 	start := func(name string, server bool) *agent.Agent {
 		cfg := DevConfig()
 		cfg.DevMode = false
@@ -112,6 +119,9 @@ func StartCluster(t testing.TB, servers, clients int) (srvs, clis []*agent.Agent
 		cfg.Bootstrap = false
 		if server {
 			cfg.BootstrapExpect = servers
+		}
+		if tune != nil {
+			tune(cfg)
 		}
 		logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
 		a, err := agent.New(cfg, logger)

@@ -70,6 +70,9 @@ type Config struct {
 	RaftSnapshotInterval  time.Duration
 	RaftTrailingLogs      int
 	ReconnectTimeout      time.Duration
+	// RPCHoldTimeout is how long a call keeps looking for a server or a
+	// leader after its first failure (performance.rpc_hold_timeout).
+	RPCHoldTimeout time.Duration
 
 	DisableUpdateCheck bool
 	ServerName         string
@@ -103,6 +106,7 @@ const (
 	defaultRaftSnapshotInterval  = 30 * time.Second
 	defaultRaftTrailingLogs      = 10240
 	defaultReconnectTimeout      = 72 * time.Hour
+	defaultRPCHoldTimeout        = 7 * time.Second
 )
 
 // DefaultConfig returns the configuration of a client agent started with no
@@ -147,6 +151,7 @@ func (l *loader) defaults(dev bool) *Config {
 		RaftSnapshotInterval:  defaultRaftSnapshotInterval,
 		RaftTrailingLogs:      defaultRaftTrailingLogs,
 		ReconnectTimeout:      defaultReconnectTimeout,
+		RPCHoldTimeout:        defaultRPCHoldTimeout,
 		NodeMeta:              map[string]string{},
 	}
 	if dev {

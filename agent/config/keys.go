@@ -36,9 +36,12 @@ func topBlock(p *partial) *block {
 			"node_meta":                  mapField(&p.NodeMeta),
 			"node_name":                  strField(&p.NodeName),
 			"performance": blockField(&block{
-				name:        `"performance"`,
-				fields:      map[string]setter{"raft_multiplier": intField(&p.RaftMultiplier)},
-				unsupported: []string{"leave_drain_time", "rpc_hold_timeout", "grpc_keepalive_interval", "grpc_keepalive_timeout"},
+				name: `"performance"`,
+				fields: map[string]setter{
+					"raft_multiplier":  intField(&p.RaftMultiplier),
+					"rpc_hold_timeout": durField(&p.RPCHoldTimeout),
+				},
+				unsupported: []string{"leave_drain_time", "grpc_keepalive_interval", "grpc_keepalive_timeout"},
 			}),
 			"ports": blockField(&block{
 				name: `"ports"`,

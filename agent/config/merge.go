@@ -36,6 +36,7 @@ type partial struct {
 	RaftProtocol, RaftMultiplier            *int
 	RaftSnapshotThreshold, RaftTrailingLogs *int
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
+	RPCHoldTimeout                          *time.Duration
 
 	DisableUpdateCheck *bool
 	ServerName         *string
@@ -99,6 +100,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.RaftTrailingLogs, src.RaftTrailingLogs)
 	over(&dst.RaftSnapshotInterval, src.RaftSnapshotInterval)
 	over(&dst.ReconnectTimeout, src.ReconnectTimeout)
+	over(&dst.RPCHoldTimeout, src.RPCHoldTimeout)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
 	for k, v := range src.NodeMeta {
@@ -171,6 +173,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.RaftSnapshotInterval, p.RaftSnapshotInterval)
 	set(&c.RaftTrailingLogs, p.RaftTrailingLogs)
 	set(&c.ReconnectTimeout, p.ReconnectTimeout)
+	set(&c.RPCHoldTimeout, p.RPCHoldTimeout)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
 	for k, v := range p.NodeMeta {

@@ -226,6 +226,12 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 		var skip interface{}
 		_ = c.read(&skip)
 	}
+	if l.ctx.Err() != nil {
+		// The listener is closing under a call it was serving: hang up
+		// instead of answering "context canceled", so the caller sees a
+		// transport failure and a read goes to another server.
+		return
+	}
 	resp := responseHeader{}
 	if err != nil {
 		resp.Error = err.Error()

@@ -41,6 +41,9 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		ws := memdb.NewWatchSet()
 		// A snapshot restore swaps the store; re-run against the new one.
 		ws.Add(st.AbandonCh())
+		// A server that stops answers at once with an error the caller
+		// retries elsewhere.
+		ws.Add(s.shutdownCh)
 		err := fn(ws, st)
 		s.setQueryMeta(meta)
 		if err != nil {

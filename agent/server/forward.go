@@ -20,6 +20,10 @@ var errNotLeader = errors.New("not the leader")
 // forwards the call to the leader, waiting up to the hold timeout for one
 // to exist. local is run only on the leader, or on any server when
 // stale is true.
+//
+// The hold time counts from the first failure, not from the request: a
+// blocking query parked for minutes on a leader that then dies still gets
+// the full hold time to find the next leader.
 func (s *Server) route(ctx context.Context, method, dc string, stale, write bool, args, reply interface{}, local func() error) error {
 	if err := s.router.Check(dc); err != nil {
 		return err
@@ -27,7 +31,7 @@ func (s *Server) route(ctx context.Context, method, dc string, stale, write bool
 	if stale && !write {
 		return local()
 	}
-	hold := time.NewTimer(s.cfg.RPCHoldTimeout)
+	var hold rpc.HoldTimer
 	defer hold.Stop()
 	for attempt := 0; ; attempt++ {
 		var err error
@@ -50,7 +54,7 @@ func (s *Server) route(ctx context.Context, method, dc string, stale, write bool
 		wait := time.Duration(10+rand.IntN(20)) * time.Millisecond * time.Duration(min(attempt+1, 3))
 		select {
 		case <-time.After(wait):
-		case <-hold.C:
+		case <-hold.Start(s.cfg.RPCHoldTimeout):
 			if err != nil && !errors.Is(err, errNotLeader) && !errors.Is(err, catalog.ErrNoLeader) {
 				return fmt.Errorf("%w (last error: %v)", catalog.ErrNoLeader, err)
 			}

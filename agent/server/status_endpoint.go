@@ -104,7 +104,7 @@ func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest
 				LastIndex:       last[i],
 			})
 		}
-		reply.Index = f.Index()
+		reply.Index = s.configurationIndex()
 		return nil
 	})
 }
@@ -136,4 +136,16 @@ func (s *Server) operatorRaftRemovePeer(ctx context.Context, args *catalog.RaftR
 		}
 		return fmt.Errorf("%w: %s was not found in the Raft configuration", catalog.ErrNotFound, what)
 	})
+}
+
+// configurationIndex is the Raft index of the configuration in force:
+// the newest configuration entry applied since start, or the one the
+// latest snapshot carries when the log before it was compacted away.
+// raft's GetConfiguration leaves its own Index at zero.
+func (s *Server) configurationIndex() uint64 {
+	idx := s.fsm.ConfigurationIndex()
+	if metas, err := s.stores.snaps.List(); err == nil && len(metas) > 0 {
+		idx = max(idx, metas[0].ConfigurationIndex)
+	}
+	return idx
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/state"
@@ -21,9 +22,13 @@ type FSM struct {
 
 	mu    sync.RWMutex
 	state *state.Store
+
+	// configIndex is the Raft index of the newest configuration entry
+	// applied; raft's own GetConfiguration does not report it.
+	configIndex atomic.Uint64
 }
 
-var _ raft.FSM = (*FSM)(nil)
+var _ raft.ConfigurationStore = (*FSM)(nil)
 
 // New returns an FSM over an empty store. A nil logger discards output.
 func New(logger hclog.Logger) (*FSM, error) {
@@ -163,3 +168,18 @@ func applyTombstone(st *state.Store, body []byte) interface{} {
 	}
 	return st.ReapTombstones(req.ReapIndex)
 }
+
+// StoreConfiguration records the index of a committed configuration
+// change; raft calls it from the goroutine that applies the log.
+func (f *FSM) StoreConfiguration(index uint64, _ raft.Configuration) {
+	for {
+		cur := f.configIndex.Load()
+		if index <= cur || f.configIndex.CompareAndSwap(cur, index) {
+			return
+		}
+	}
+}
+
+// ConfigurationIndex is the index of the newest configuration entry
+// applied since start, or 0 when the only one came with a snapshot.
+func (f *FSM) ConfigurationIndex() uint64 { return f.configIndex.Load() }

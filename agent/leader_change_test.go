@@ -1,0 +1,106 @@
+package agent_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/concord-dev/concord/agent"
+	"github.com/concord-dev/concord/agent/agenttest"
+	"github.com/concord-dev/concord/agent/config"
+	"github.com/hashicorp/consul/api"
+)
+
+// TestBlockingQueryRidesOutLeaderChange parks blocking queries (through a
+// client agent and through a follower) for longer than the RPC hold time,
+// then takes the leader away. The queries must find the next leader and
+// answer the write made there, not fail with "No cluster leader": the
+// hold time counts from the failure, not from the start of the query.
+func TestBlockingQueryRidesOutLeaderChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test skipped in -short mode")
+	}
+	const hold = 2 * time.Second
+	for _, tc := range []struct {
+		name string
+		stop func(*agent.Agent) error
+	}{
+		{"killed", func(a *agent.Agent) error { return a.Shutdown() }},
+		{"graceful hand-off", func(a *agent.Agent) error { return a.GracefulStop(false) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srvs, clis := agenttest.StartClusterWith(t, 3, 1, func(c *config.Config) { c.RPCHoldTimeout = hold })
+			leader := leaderOf(t, srvs)
+			var follower *agent.Agent
+			for _, s := range srvs {
+				if s != leader {
+					follower = s
+					break
+				}
+			}
+			fc := agenttest.Client(t, follower)
+			if _, err := fc.KV().Put(&api.KVPair{Key: "watched", Value: []byte("before")}, nil); err != nil {
+				t.Fatal(err)
+			}
+			_, qm, err := fc.KV().Get("watched", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			type result struct {
+				via   string
+				value string
+				err   error
+			}
+			results := make(chan result, 2)
+			for via, a := range map[string]*agent.Agent{"client": clis[0], "follower": follower} {
+				c := agenttest.Client(t, a)
+				go func() {
+					kv, _, err := c.KV().Get("watched", &api.QueryOptions{WaitIndex: qm.LastIndex, WaitTime: time.Minute})
+					r := result{via: via, err: err}
+					if kv != nil {
+						r.value = string(kv.Value)
+					}
+					results <- r
+				}()
+			}
+			// Parked longer than the hold time before anything fails.
+			time.Sleep(hold + time.Second)
+			if err := tc.stop(leader); err != nil {
+				t.Logf("stopping the leader: %v", err)
+			}
+			agenttest.WaitFor(t, 15*time.Second, "a write through the new leader", func() error {
+				_, err := fc.KV().Put(&api.KVPair{Key: "watched", Value: []byte("after")}, nil)
+				return err
+			})
+			for i := 0; i < 2; i++ {
+				select {
+				case r := <-results:
+					if r.err != nil {
+						t.Errorf("blocking query via %s failed across the leader change: %v", r.via, r.err)
+					} else if r.value != "after" {
+						t.Errorf("blocking query via %s answered %q, want the write made after the change", r.via, r.value)
+					}
+				case <-time.After(20 * time.Second):
+					t.Fatal("blocking queries did not return within 20s of the write")
+				}
+			}
+		})
+	}
+}
+
+// leaderOf waits for one of srvs to report itself leader.
+func leaderOf(t *testing.T, srvs []*agent.Agent) *agent.Agent {
+	t.Helper()
+	var leader *agent.Agent
+	agenttest.WaitFor(t, 10*time.Second, "a leader", func() error {
+		for _, s := range srvs {
+			if s.Self().Stats["consul"]["leader"] == "true" {
+				leader = s
+				return nil
+			}
+		}
+		return fmt.Errorf("no leader yet")
+	})
+	return leader
+}
