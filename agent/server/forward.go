@@ -86,17 +86,15 @@ func retryable(err error, write bool) bool {
 // whenReady runs fn once this leader has applied everything committed
 // before it took office, so it never answers from a stale replica.
 func (s *Server) whenReady(ctx context.Context, fn func() error) error {
-	s.leaderMu.Lock()
-	ready := s.ready
-	s.leaderMu.Unlock()
 	select {
-	case <-ready:
+	case <-s.ready.wait():
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(s.cfg.RPCHoldTimeout):
 		return errNotLeader
 	}
-	if !s.IsLeader() {
+	// Ready for the term Raft is in now, not for an earlier term of ours.
+	if !s.IsLeader() || !s.ready.readyFor(s.raft.CurrentTerm()) {
 		return errNotLeader
 	}
 	return fn()

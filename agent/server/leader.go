@@ -14,15 +14,16 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 	var stop context.CancelFunc
 	var done chan struct{}
 	stopLeader := func() {
+		// Not ready from this instant, before the old term's loop has
+		// wound down: a re-election meanwhile must wait for its own
+		// barrier.
+		s.ready.reset()
 		if stop == nil {
 			return
 		}
 		stop()
 		<-done
 		stop = nil
-		s.leaderMu.Lock()
-		s.ready = make(chan struct{})
-		s.leaderMu.Unlock()
 	}
 	for {
 		select {
@@ -32,9 +33,10 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 				ctx, cancel := context.WithCancel(context.Background())
 				stop = cancel
 				done = make(chan struct{})
+				ready := s.ready.reset()
 				go func() {
 					defer close(done)
-					s.leaderLoop(ctx)
+					s.leaderLoop(ctx, ready)
 				}()
 			} else if !isLeader {
 				if stop != nil {
@@ -53,11 +55,17 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 // machine catch up with everything committed (a barrier), only then
 // serves reads, and keeps the catalog and the Raft configuration in step
 // with the LAN pool.
-func (s *Server) leaderLoop(ctx context.Context) {
+func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 	for attempt := 0; ; attempt++ {
-		if err := s.raft.Barrier(30 * time.Second).Error(); err == nil {
+		// The barrier proves this term's leader has applied everything
+		// before it only if the term did not change under it.
+		term := s.raft.CurrentTerm()
+		err := s.raft.Barrier(30 * time.Second).Error()
+		if err == nil && s.raft.CurrentTerm() == term {
+			s.ready.markReady(ready, term)
 			break
-		} else {
+		}
+		if err != nil {
 			s.logger.Warn("leader barrier failed; retrying", "error", err)
 		}
 		select {
@@ -66,9 +74,6 @@ func (s *Server) leaderLoop(ctx context.Context) {
 		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
 		}
 	}
-	s.leaderMu.Lock()
-	close(s.ready)
-	s.leaderMu.Unlock()
 
 	events, unsubscribe := s.lan.Subscribe()
 	defer unsubscribe()

@@ -47,10 +47,8 @@ type Server struct {
 
 	endpoints map[string]endpoint
 
-	// leaderMu guards ready: closed once this server is leader and its
-	// state machine has caught up with everything committed before.
-	leaderMu sync.Mutex
-	ready    chan struct{}
+	// ready tells whether leader reads may be served, and for which term.
+	ready *readiness
 
 	bootstrapped atomic.Bool
 
@@ -79,7 +77,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		pool:       deps.Pool,
 		lan:        deps.LAN,
 		router:     deps.Router,
-		ready:      make(chan struct{}),
+		ready:      newReadiness(),
 		shutdownCh: make(chan struct{}),
 	}
 	s.registerEndpoints()
