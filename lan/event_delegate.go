@@ -127,5 +127,6 @@ func (p *Pool) nodeGone(n *memberlist.Node) {
 func (p *Pool) removeLocked(m *memberState) {
 	delete(p.members, m.Name)
 	p.recountLocked()
+	p.rememberReapedLocked(m.Member)
 	p.emitLocked(EventMemberReap, m)
 }

@@ -29,6 +29,41 @@ func (p *Pool) Members() []Member {
 	return out
 }
 
+// maxReaped bounds the memory of reaped members.
+const maxReaped = 256
+
+// rememberReapedLocked keeps m in the list Reaped returns, dropping the
+// oldest entry beyond maxReaped. mu held.
+func (p *Pool) rememberReapedLocked(m Member) {
+	for i, r := range p.reaped {
+		if r.Name == m.Name {
+			p.reaped = append(p.reaped[:i], p.reaped[i+1:]...)
+			break
+		}
+	}
+	if len(p.reaped) >= maxReaped {
+		p.reaped = append(p.reaped[:0], p.reaped[1:]...)
+	}
+	p.reaped = append(p.reaped, copyMember(m))
+}
+
+// Reaped returns the members this agent has removed from its table
+// (failed past the reconnect timeout, left past the tombstone timeout, or
+// pruned by force-leave), most recent last, as they last were, and not
+// including any that has since come back. It remembers the last 256, so
+// a leader elected after a reap can still act on it.
+func (p *Pool) Reaped() []Member {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Member, 0, len(p.reaped))
+	for _, m := range p.reaped {
+		if _, back := p.members[m.Name]; !back {
+			out = append(out, copyMember(m))
+		}
+	}
+	return out
+}
+
 // LocalMember returns this agent as the pool sees it.
 func (p *Pool) LocalMember() Member {
 	p.mu.Lock()

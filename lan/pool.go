@@ -72,6 +72,7 @@ type Pool struct {
 	conflict    string // name conflict about us seen during a Join
 	conflicts   int    // name conflicts seen, ours or others'
 	recentJoins map[string]recentIntent
+	reaped      []Member // newest last, at most maxReaped
 
 	// subMu guards the subscriber set.
 	subMu      sync.Mutex

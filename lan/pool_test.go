@@ -221,6 +221,15 @@ func TestPool_Reap(t *testing.T) {
 	if status(a, "a") != StatusAlive || status(a, "b") != StatusAlive {
 		t.Fatalf("alive members reaped: %s", dump(a)())
 	}
+	// The pool remembers what it reaped, for a leader that missed the
+	// events.
+	got := map[string]MemberStatus{}
+	for _, m := range a.Reaped() {
+		got[m.Name] = m.Status
+	}
+	if len(got) != 2 || got["c"] != StatusFailed || got["d"] != StatusLeft {
+		t.Fatalf("Reaped() = %v, want c failed and d left", got)
+	}
 }
 
 func TestPool_FailedNodeRejoins(t *testing.T) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -88,8 +89,15 @@ func (s *Server) maybeBootstrap() {
 		})
 	}
 	s.logger.Info("bootstrapping raft", "servers", strconv.Itoa(len(conf.Servers)))
-	if err := s.raft.BootstrapCluster(conf).Error(); err != nil {
-		s.logger.Warn("bootstrap", "error", err)
+	err := s.raft.BootstrapCluster(conf).Error()
+	switch {
+	case err == nil, errors.Is(err, raft.ErrCantBootstrap):
+		// ErrCantBootstrap: Raft already has state, so there is nothing
+		// left to bootstrap.
+		s.bootstrapped.Store(true)
+	default:
+		// Try again on the next membership change or tick: giving up
+		// here would leave the datacenter without a quorum for good.
+		s.logger.Warn("bootstrap failed; will retry", "error", err)
 	}
-	s.bootstrapped.Store(true)
 }

@@ -11,18 +11,34 @@ import (
 )
 
 // reconcileAll brings every member into the catalog and removes catalog
-// nodes that gossip has forgotten (reaped members). Errors are logged:
-// the next event or tick tries again.
+// nodes that gossip has forgotten (reaped members), and servers that were
+// reaped from the Raft configuration. Errors are logged: the next event
+// or tick tries again.
 func (s *Server) reconcileAll() {
 	members := s.lan.Members()
 	known := make(map[string]bool, len(members))
+	knownIDs := make(map[string]bool, len(members))
 	for _, m := range members {
 		if !s.sameDC(m) {
 			continue
 		}
 		known[m.Name] = true
+		if id := m.Tags[lan.TagID]; id != "" {
+			knownIDs[id] = true
+		}
 		if err := s.reconcileMember(m); err != nil {
 			s.logger.Warn("reconcile member failed", "member", m.Name, "error", err)
+		}
+	}
+	// A server reaped while there was no leader (or while leadership
+	// changed hands) left no event for this leader: the pool's memory of
+	// reaps does. One that came back, under any name, keeps its seat.
+	for _, m := range s.lan.Reaped() {
+		if !s.sameDC(m) || known[m.Name] || knownIDs[m.Tags[lan.TagID]] {
+			continue
+		}
+		if err := s.removeRaftMember(m); err != nil {
+			s.logger.Warn("remove reaped server from raft", "member", m.Name, "error", err)
 		}
 	}
 	// Nodes carrying the gossip check but unknown to gossip were reaped.

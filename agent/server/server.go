@@ -20,6 +20,9 @@ import (
 // LAN is what a server needs from the gossip pool. Safe for concurrent use.
 type LAN interface {
 	Members() []lan.Member
+	// Reaped lists members removed from the pool that have not come
+	// back, so a leader that missed their reap events still acts on them.
+	Reaped() []lan.Member
 	Subscribe() (<-chan lan.Event, func())
 }
 
