@@ -20,7 +20,7 @@ func TestBlockingQueryRidesOutLeaderChange(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster test skipped in -short mode")
 	}
-	const hold = 2 * time.Second
+	const hold = 4 * time.Second
 	for _, tc := range []struct {
 		name string
 		stop func(*agent.Agent) error
