@@ -193,3 +193,41 @@ func TestCheckServiceNodesWatchLimitFallsBack(t *testing.T) {
 		t.Fatal("change past the watch limit did not fire")
 	}
 }
+
+// BenchmarkCheckServiceNodes reads 200 instances, each on its own node with
+// a node check and a service check, beside a varying number of other
+// services' instances: the cost should not grow with the others.
+func BenchmarkCheckServiceNodes(b *testing.B) {
+	for _, others := range []int{0, 10000} {
+		b.Run(fmt.Sprintf("others=%d", others), func(b *testing.B) {
+			s := newStore(b)
+			idx := uint64(0)
+			add := func(prefix, service string, i int) {
+				node := fmt.Sprintf("%s-%d", prefix, i)
+				id := fmt.Sprintf("%s-%d", service, i)
+				idx++
+				mustRegister(b, s, idx, &catalog.RegisterRequest{
+					Node: node, Address: "10.0.0.1",
+					Service: &catalog.NodeService{ID: id, Service: service, Port: 80},
+					Checks: catalog.HealthChecks{
+						{CheckID: "node-alive", Status: catalog.HealthPassing},
+						{CheckID: id + "-check", ServiceID: id, Status: catalog.HealthPassing},
+					},
+				})
+			}
+			for i := 0; i < 200; i++ {
+				add("web-node", "web", i)
+			}
+			for i := 0; i < others; i++ {
+				add("other-node", fmt.Sprintf("other-%d", i%100), i)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ws := memdb.NewWatchSet()
+				if _, got, err := s.CheckServiceNodes(ws, "web", nil, true); err != nil || len(got) != 200 {
+					b.Fatalf("%d instances, %v", len(got), err)
+				}
+			}
+		})
+	}
+}
