@@ -46,3 +46,25 @@ type HealthCheck struct {
 
 // HealthChecks is a list of checks.
 type HealthChecks []*HealthCheck
+
+// CheckServiceNode is one service instance with its node and every check
+// that bears on its health: the instance's own and the node's.
+type CheckServiceNode struct {
+	Node    *Node
+	Service *NodeService
+	Checks  HealthChecks
+}
+
+// CheckServiceNodes is a list of instances with their health.
+type CheckServiceNodes []*CheckServiceNode
+
+// Passing reports whether every check of the instance is passing, which
+// is what ?passing asks for: warning, critical and maintenance all fail.
+func (c *CheckServiceNode) Passing() bool {
+	for _, hc := range c.Checks {
+		if hc.Status != HealthPassing {
+			return false
+		}
+	}
+	return true
+}

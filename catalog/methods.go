@@ -10,6 +10,10 @@ const (
 	MethodCatalogServices     = "Catalog.ListServices"          // *DCRequest, *IndexedServices
 	MethodCatalogServiceNodes = "Catalog.ServiceNodes"          // *ServiceRequest, *IndexedServiceNodes
 	MethodCatalogNodeServices = "Catalog.NodeServices"          // *NodeRequest, *IndexedNodeServices
+	MethodHealthServiceNodes  = "Health.ServiceNodes"           // *ServiceRequest, *IndexedCheckServiceNodes
+	MethodHealthServiceChecks = "Health.ServiceChecks"          // *ServiceRequest, *IndexedHealthChecks
+	MethodHealthNodeChecks    = "Health.NodeChecks"             // *NodeRequest, *IndexedHealthChecks
+	MethodHealthChecksInState = "Health.ChecksInState"          // *ChecksInStateRequest, *IndexedHealthChecks
 	MethodKVApply             = "KVS.Apply"                     // *KVRequest, *bool
 	MethodKVGet               = "KVS.Get"                       // *KeyRequest, *IndexedKVEntries
 	MethodKVList              = "KVS.List"                      // *KeyRequest, *IndexedKVEntries

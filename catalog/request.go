@@ -12,6 +12,9 @@ type QueryOptions struct {
 	MaxQueryTime      time.Duration // how long to block at most
 	AllowStale        bool          // any server may answer from its own state
 	RequireConsistent bool          // the leader confirms with a quorum first
+	// Filter is a go-bexpr expression over the reply's items, evaluated
+	// by the server that answers, after the read; empty keeps everything.
+	Filter string
 }
 
 // QueryMeta comes back with every read.
@@ -60,6 +63,11 @@ type ServiceRequest struct {
 	QueryOptions
 	ServiceName string
 	Tags        []string // every tag must be present
+	// NodeMetaFilters keeps instances whose node has every pair.
+	NodeMetaFilters map[string]string
+	// PassingOnly keeps instances whose every check, the node's included,
+	// is passing (Health.ServiceNodes only).
+	PassingOnly bool
 }
 
 // NodeRequest reads one node.
@@ -91,6 +99,20 @@ type IndexedServiceNodes struct {
 // when the node is unknown.
 type IndexedNodeServices struct {
 	NodeServices *NodeServices
+	QueryMeta
+}
+
+// ChecksInStateRequest reads the checks in one state, or all of them
+// with HealthAny.
+type ChecksInStateRequest struct {
+	QueryOptions
+	State           string
+	NodeMetaFilters map[string]string
+}
+
+// IndexedCheckServiceNodes answers Health.ServiceNodes.
+type IndexedCheckServiceNodes struct {
+	Nodes CheckServiceNodes
 	QueryMeta
 }
 

@@ -192,7 +192,8 @@ func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
 // servicesOnNodes gathers the services, with their tags, of every node
 // whose metadata matches filter. It reads without blocking.
 func (s *Server) servicesOnNodes(r *http.Request, opts catalog.QueryOptions, filter map[string]string) (map[string][]string, error) {
-	opts.MinQueryIndex, opts.MaxQueryTime = 0, 0
+	// The caller's ?filter is about services, not the nodes read here.
+	opts.MinQueryIndex, opts.MaxQueryTime, opts.Filter = 0, 0, ""
 	var nodes catalog.IndexedNodes
 	if err := s.agent.RPC(r.Context(), catalog.MethodCatalogNodes, &catalog.DCRequest{QueryOptions: opts}, &nodes); err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func (f *fakeAgent) catalogRPC(method string, args, reply interface{}) error {
 			out.NodeServices = ns
 		}
 	default:
-		return fmt.Errorf("fake agent: no method %q", method)
+		return f.healthRPC(method, args, reply)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func (s *Server) writeRequest(r *http.Request) catalog.WriteRequest {
 }
 
 // queryOptions parses a read's options: datacenter, token, ?stale,
-// ?consistent, and for a blocking endpoint ?index and ?wait. A
+// ?consistent, ?filter, and for a blocking endpoint ?index and ?wait. A
 // non-blocking endpoint still rejects malformed ?index and ?wait values
 // but does not pass them on.
 func (s *Server) queryOptions(r *http.Request, blocking bool) (catalog.QueryOptions, error) {
@@ -58,9 +58,9 @@ func (s *Server) queryOptions(r *http.Request, blocking bool) (catalog.QueryOpti
 	}
 	opts.AllowStale, opts.RequireConsistent = stale, consistent
 
-	if q.Get("filter") != "" {
-		return opts, badRequest("?filter expressions are not supported yet")
-	}
+	// ?filter is evaluated by the server that answers; endpoints that
+	// do not filter ignore it, as Consul's do.
+	opts.Filter = q.Get("filter")
 	if v := q.Get("index"); v != "" {
 		idx, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

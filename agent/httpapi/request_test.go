@@ -59,7 +59,6 @@ func TestQueryOptionParsing(t *testing.T) {
 		{"index=5&wait=forever", "Invalid wait time"},
 		{"wait=-3s", "Invalid wait time"},
 		{"stale&consistent", "Cannot specify ?stale with ?consistent, conflicting semantics."},
-		{"filter=Node==x", "?filter expressions are not supported yet"},
 	}
 	for _, c := range bad {
 		resp, body := do(t, ts, "GET", "/v1/catalog/nodes?"+c.query, nil)
@@ -83,6 +82,7 @@ func TestQueryOptionParsing(t *testing.T) {
 		{"index=7&wait=1h", catalog.QueryOptions{MinQueryIndex: 7, MaxQueryTime: 2 * time.Minute}},
 		{"stale", catalog.QueryOptions{AllowStale: true}},
 		{"consistent=", catalog.QueryOptions{RequireConsistent: true}},
+		{"filter=Node%20%3D%3D%20x", catalog.QueryOptions{Filter: "Node == x"}},
 	}
 	for _, c := range good {
 		resp, body := do(t, ts, "GET", "/v1/catalog/nodes?"+c.query, nil)

@@ -126,6 +126,11 @@ func (s *Server) routes() []route {
 		{"/v1/catalog/service/", methodsGet, s.catalogServiceNodes},
 		{"/v1/catalog/node/", methodsGet, s.catalogNodeServices},
 
+		{"/v1/health/service/", methodsGet, s.healthService},
+		{"/v1/health/checks/", methodsGet, s.healthServiceChecks},
+		{"/v1/health/node/", methodsGet, s.healthNodeChecks},
+		{"/v1/health/state/", methodsGet, s.healthState},
+
 		{"/v1/kv/", methodsKV, s.kv},
 		{"/v1/txn", methodsPut, s.txn},
 

@@ -74,12 +74,20 @@ func (s *Server) catalogDatacenters(ctx context.Context, args *catalog.DCRequest
 }
 
 func (s *Server) catalogListNodes(ctx context.Context, args *catalog.DCRequest, reply *catalog.IndexedNodes) error {
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
 	return s.read(ctx, catalog.MethodCatalogNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
-		reply.Index, reply.Nodes, err = st.Nodes(ws)
-		for _, n := range reply.Nodes {
+		idx, nodes, err := st.Nodes(ws)
+		if err != nil {
+			return err
+		}
+		for _, n := range nodes {
 			n.Datacenter = s.cfg.Datacenter
 		}
+		reply.Index = idx
+		reply.Nodes, err = applyFilter(filter, nodes)
 		return err
 	})
 }
@@ -96,12 +104,24 @@ func (s *Server) catalogServiceNodes(ctx context.Context, args *catalog.ServiceR
 	if args.ServiceName == "" {
 		return catalog.BadRequestf("Must provide service name")
 	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
 	return s.read(ctx, catalog.MethodCatalogServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
-		reply.Index, reply.ServiceNodes, err = st.ServiceNodes(ws, args.ServiceName, args.Tags)
-		for _, n := range reply.ServiceNodes {
-			n.Datacenter = s.cfg.Datacenter
+		idx, instances, err := st.ServiceNodes(ws, args.ServiceName, args.Tags)
+		if err != nil {
+			return err
 		}
+		kept := instances[:0]
+		for _, n := range instances {
+			n.Datacenter = s.cfg.Datacenter
+			if metaMatches(n.NodeMeta, args.NodeMetaFilters) {
+				kept = append(kept, n)
+			}
+		}
+		reply.Index = idx
+		reply.ServiceNodes, err = applyFilter(filter, kept)
 		return err
 	})
 }
@@ -110,14 +130,24 @@ func (s *Server) catalogNodeServices(ctx context.Context, args *catalog.NodeRequ
 	if args.Node == "" {
 		return catalog.BadRequestf("Must provide node")
 	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
 	return s.read(ctx, catalog.MethodCatalogNodeServices, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
-		reply.Index, reply.NodeServices, err = st.NodeServices(ws, args.Node)
-		if reply.NodeServices != nil && reply.NodeServices.Node != nil {
-			n := *reply.NodeServices.Node
-			n.Datacenter = s.cfg.Datacenter
-			reply.NodeServices.Node = &n
+		idx, ns, err := st.NodeServices(ws, args.Node)
+		if err != nil {
+			return err
 		}
+		reply.Index, reply.NodeServices = idx, ns
+		if ns == nil || ns.Node == nil {
+			return nil
+		}
+		n := *ns.Node
+		n.Datacenter = s.cfg.Datacenter
+		ns.Node = &n
+		// As in Consul, the filter selects among the node's services.
+		ns.Services, err = applyFilter(filter, ns.Services)
 		return err
 	})
 }

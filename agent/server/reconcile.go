@@ -73,7 +73,10 @@ func (s *Server) reconcileMember(m lan.Member) error {
 		if err := s.ensureRaftMember(m); err != nil {
 			s.logger.Warn("add server to raft", "member", m.Name, "error", err)
 		}
-		return s.ensureNodeHealth(m, catalog.HealthPassing, catalog.SerfCheckAliveOutput)
+		if err := s.ensureNodeHealth(m, catalog.HealthPassing, catalog.SerfCheckAliveOutput); err != nil {
+			return err
+		}
+		return s.ensureConsulService(m)
 	case lan.StatusFailed:
 		return s.ensureNodeHealth(m, catalog.HealthCritical, catalog.SerfCheckFailedOutput)
 	case lan.StatusLeft:

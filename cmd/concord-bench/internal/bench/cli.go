@@ -26,7 +26,8 @@ var commands = []command{
 	{"register", "catalog register + deregister cycles (PUT /v1/catalog/...); an -agent mode\n" +
 		"             through /v1/agent/service/register is planned", registerFlags, RunRegister},
 	{"failover", "steady writes while a server is killed: unavailability, lost acked writes", failoverFlags, RunFailover},
-	{"health", "arrives with the health/DNS work", nil, nil},
+	{"health", "GET /v1/health/service/S?passing over -instances (and -others) registered instances;\n" +
+		"             -blocking: watcher wake-up after a check flip", healthFlags, RunHealth},
 	{"dns", "arrives with the health/DNS work", nil, nil},
 }
 

@@ -82,11 +82,11 @@ func TestCLITextAndUsage(t *testing.T) {
 	}{
 		{nil, 2, "Subcommands:"},
 		{[]string{"help"}, 0, "kv-put"},
-		{[]string{"health"}, 2, "arrives with the health/DNS work"},
 		{[]string{"dns", "-addr", "x"}, 2, "arrives with the health/DNS work"},
 		{[]string{"nope"}, 2, "unknown subcommand"},
 		{[]string{"kv-put", "-bogus"}, 2, "flag provided but not defined"},
 		{[]string{"kv-put", "-h"}, 0, "-value-size"},
+		{[]string{"health", "-h"}, 0, "-others"},
 		{[]string{"register", "-h"}, 0, "/v1/agent/service/register"},
 		{[]string{"kv-put", "-addr", "ftp://x:1"}, 2, "bad address"},
 		{[]string{"kv-put", "-keys", "some", "-addr", srv.URL}, 1, "-keys must be"},

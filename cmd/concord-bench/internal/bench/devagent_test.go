@@ -54,4 +54,17 @@ func TestAgainstDevAgent(t *testing.T) {
 	if err != nil || reg.Ops == 0 || reg.Errors != 0 {
 		t.Fatalf("register: %+v %v", reg, err)
 	}
+	for _, blocking := range []bool{false, true} {
+		o := opts()
+		o.Service = "bench-health"
+		o.Instances = 20
+		o.Others = 30
+		o.Blocking = blocking
+		o.FlipEvery = 100 * time.Millisecond
+		o.Wait = 5 * time.Second
+		h, err := RunHealth(ctx, o)
+		if err != nil || h.Ops == 0 || h.Errors != 0 {
+			t.Fatalf("health blocking=%v: %+v %v", blocking, h, err)
+		}
+	}
 }

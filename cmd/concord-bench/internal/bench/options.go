@@ -41,8 +41,13 @@ type Options struct {
 	Settle   time.Duration // pause after the last watcher's request was written
 	Wait     time.Duration // the blocking queries' ?wait
 
-	// register.
+	// register, health.
 	Instances int
+
+	// health.
+	Others    int           // instances of other services in the catalog
+	Blocking  bool          // measure watcher wake-ups instead of plain reads
+	FlipEvery time.Duration // -blocking: interval between check flips
 
 	// failover.
 	KillPID   int
@@ -77,6 +82,7 @@ func DefaultOptions() Options {
 		Settle:          500 * time.Millisecond,
 		Wait:            60 * time.Second,
 		Instances:       1,
+		FlipEvery:       200 * time.Millisecond,
 		KillAfter:       3 * time.Second,
 		ReadbackTimeout: 30 * time.Second,
 	}

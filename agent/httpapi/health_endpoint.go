@@ -1,0 +1,187 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/concord-dev/concord/catalog"
+)
+
+// healthCheckJSON is a check as consul/api's HealthCheck decodes it.
+type healthCheckJSON struct {
+	Node        string
+	CheckID     string
+	Name        string
+	Status      string
+	Notes       string
+	Output      string
+	ServiceID   string
+	ServiceName string
+	ServiceTags []string
+	Type        string
+	// Definition holds a check's runner settings once checks run on
+	// agents; the catalog keeps none yet, so it is always empty.
+	Definition  struct{}
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+// serviceEntryJSON is one instance as consul/api's ServiceEntry decodes it.
+type serviceEntryJSON struct {
+	Node    *nodeJSON
+	Service *agentServiceJSON
+	Checks  []*healthCheckJSON
+}
+
+func renderCheck(hc *catalog.HealthCheck) *healthCheckJSON {
+	return &healthCheckJSON{
+		Node:        hc.Node,
+		CheckID:     hc.CheckID,
+		Name:        hc.Name,
+		Status:      hc.Status,
+		Notes:       hc.Notes,
+		Output:      hc.Output,
+		ServiceID:   hc.ServiceID,
+		ServiceName: hc.ServiceName,
+		ServiceTags: orEmptyList(hc.ServiceTags),
+		Type:        hc.Type,
+		CreateIndex: hc.CreateIndex,
+		ModifyIndex: hc.ModifyIndex,
+	}
+}
+
+func renderChecks(checks catalog.HealthChecks) []*healthCheckJSON {
+	out := make([]*healthCheckJSON, 0, len(checks))
+	for _, hc := range checks {
+		if hc != nil {
+			out = append(out, renderCheck(hc))
+		}
+	}
+	return out
+}
+
+// pathArg is what follows prefix in the request path, or a 400 naming
+// what is missing.
+func pathArg(r *http.Request, prefix, what string) (string, error) {
+	arg := strings.TrimPrefix(r.URL.Path, prefix)
+	if arg == "" {
+		return "", badRequest("Missing %s", what)
+	}
+	return arg, nil
+}
+
+// truthyParam reports a flag given as "?name", "?name=true" or "?name=1".
+func truthyParam(q url.Values, name string) (bool, error) {
+	if !hasParam(q, name) {
+		return false, nil
+	}
+	switch strings.ToLower(q.Get(name)) {
+	case "", "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, badRequest("Invalid value for ?%s: %q", name, q.Get(name))
+}
+
+// healthService serves GET /v1/health/service/:name: the instances with
+// their node and checks, narrowed by ?passing, every ?tag, ?node-meta and
+// ?filter.
+func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathArg(r, "/v1/health/service/", "service name")
+	if err != nil {
+		return err
+	}
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	passing, err := truthyParam(q, "passing")
+	if err != nil {
+		return err
+	}
+	// ?near sorts by network distance from a node; there are no
+	// coordinates yet, so it is accepted and the order stays by node name.
+	args := &catalog.ServiceRequest{
+		QueryOptions:    opts,
+		ServiceName:     name,
+		Tags:            q["tag"],
+		NodeMetaFilters: nodeMetaFilter(q),
+		PassingOnly:     passing,
+	}
+	var out catalog.IndexedCheckServiceNodes
+	if err := s.agent.RPC(r.Context(), catalog.MethodHealthServiceNodes, args, &out); err != nil {
+		return err
+	}
+	entries := make([]*serviceEntryJSON, 0, len(out.Nodes))
+	for _, csn := range out.Nodes {
+		if csn == nil || csn.Node == nil || csn.Service == nil {
+			continue
+		}
+		entries = append(entries, &serviceEntryJSON{
+			Node:    renderNode(csn.Node),
+			Service: renderAgentService(csn.Service),
+			Checks:  renderChecks(csn.Checks),
+		})
+	}
+	setMeta(w, out.QueryMeta, opts)
+	return writeJSON(w, r, http.StatusOK, entries)
+}
+
+// healthServiceChecks serves GET /v1/health/checks/:service.
+func (s *Server) healthServiceChecks(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathArg(r, "/v1/health/checks/", "service name")
+	if err != nil {
+		return err
+	}
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	args := &catalog.ServiceRequest{QueryOptions: opts, ServiceName: name, NodeMetaFilters: nodeMetaFilter(r.URL.Query())}
+	return s.serveChecks(w, r, opts, catalog.MethodHealthServiceChecks, args)
+}
+
+// healthNodeChecks serves GET /v1/health/node/:node.
+func (s *Server) healthNodeChecks(w http.ResponseWriter, r *http.Request) error {
+	node, err := pathArg(r, "/v1/health/node/", "node name")
+	if err != nil {
+		return err
+	}
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	return s.serveChecks(w, r, opts, catalog.MethodHealthNodeChecks, &catalog.NodeRequest{QueryOptions: opts, Node: node})
+}
+
+// healthState serves GET /v1/health/state/:state, where state is any,
+// passing, warning or critical.
+func (s *Server) healthState(w http.ResponseWriter, r *http.Request) error {
+	state, err := pathArg(r, "/v1/health/state/", "check state")
+	if err != nil {
+		return err
+	}
+	switch state {
+	case catalog.HealthAny, catalog.HealthPassing, catalog.HealthWarning, catalog.HealthCritical:
+	default:
+		return badRequest("Invalid check state %q: must be one of any, passing, warning, critical", state)
+	}
+	opts, err := s.queryOptions(r, true)
+	if err != nil {
+		return err
+	}
+	args := &catalog.ChecksInStateRequest{QueryOptions: opts, State: state, NodeMetaFilters: nodeMetaFilter(r.URL.Query())}
+	return s.serveChecks(w, r, opts, catalog.MethodHealthChecksInState, args)
+}
+
+func (s *Server) serveChecks(w http.ResponseWriter, r *http.Request, opts catalog.QueryOptions, method string, args interface{}) error {
+	var out catalog.IndexedHealthChecks
+	if err := s.agent.RPC(r.Context(), method, args, &out); err != nil {
+		return err
+	}
+	setMeta(w, out.QueryMeta, opts)
+	return writeJSON(w, r, http.StatusOK, renderChecks(out.HealthChecks))
+}

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+
+	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/state"
+	"github.com/hashicorp/go-memdb"
+)
+
+func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRequest, reply *catalog.IndexedCheckServiceNodes) error {
+	if args.ServiceName == "" {
+		return catalog.BadRequestf("Must provide service name")
+	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, catalog.MethodHealthServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		idx, nodes, err := st.CheckServiceNodes(ws, args.ServiceName, args.Tags, args.PassingOnly)
+		if err != nil {
+			return err
+		}
+		reply.Index = idx
+		kept := nodes[:0]
+		for _, csn := range nodes {
+			// Instances on one node share its row; setting the same
+			// value twice is harmless.
+			csn.Node.Datacenter = s.cfg.Datacenter
+			if metaMatches(csn.Node.Meta, args.NodeMetaFilters) {
+				kept = append(kept, csn)
+			}
+		}
+		reply.Nodes, err = applyFilter(filter, kept)
+		return err
+	})
+}
+
+func (s *Server) healthServiceChecks(ctx context.Context, args *catalog.ServiceRequest, reply *catalog.IndexedHealthChecks) error {
+	if args.ServiceName == "" {
+		return catalog.BadRequestf("Must provide service name")
+	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, catalog.MethodHealthServiceChecks, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		idx, checks, err := st.ServiceChecks(ws, args.ServiceName)
+		if err != nil {
+			return err
+		}
+		reply.Index = idx
+		if checks, err = checksOnMatchingNodes(ws, st, checks, args.NodeMetaFilters); err != nil {
+			return err
+		}
+		reply.HealthChecks, err = applyFilter(filter, checks)
+		return err
+	})
+}
+
+func (s *Server) healthNodeChecks(ctx context.Context, args *catalog.NodeRequest, reply *catalog.IndexedHealthChecks) error {
+	if args.Node == "" {
+		return catalog.BadRequestf("Must provide node")
+	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, catalog.MethodHealthNodeChecks, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		idx, checks, err := st.NodeChecks(ws, args.Node)
+		if err != nil {
+			return err
+		}
+		reply.Index = idx
+		reply.HealthChecks, err = applyFilter(filter, checks)
+		return err
+	})
+}
+
+func (s *Server) healthChecksInState(ctx context.Context, args *catalog.ChecksInStateRequest, reply *catalog.IndexedHealthChecks) error {
+	switch args.State {
+	case catalog.HealthAny, catalog.HealthPassing, catalog.HealthWarning, catalog.HealthCritical:
+	default:
+		return catalog.BadRequestf("Bad check state: " + args.State + " (must be one of any, passing, warning, critical)")
+	}
+	filter, err := parseFilter(args.Filter)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, catalog.MethodHealthChecksInState, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		idx, checks, err := st.ChecksInState(ws, args.State)
+		if err != nil {
+			return err
+		}
+		reply.Index = idx
+		if checks, err = checksOnMatchingNodes(ws, st, checks, args.NodeMetaFilters); err != nil {
+			return err
+		}
+		reply.HealthChecks, err = applyFilter(filter, checks)
+		return err
+	})
+}
+
+// checksOnMatchingNodes keeps the checks whose node carries every pair of
+// meta, reading (and watching) each node once.
+func checksOnMatchingNodes(ws memdb.WatchSet, st *state.Store, checks catalog.HealthChecks, meta map[string]string) (catalog.HealthChecks, error) {
+	if len(meta) == 0 {
+		return checks, nil
+	}
+	match := map[string]bool{}
+	kept := checks[:0]
+	for _, hc := range checks {
+		ok, seen := match[hc.Node]
+		if !seen {
+			_, n, err := st.GetNode(ws, hc.Node)
+			if err != nil {
+				return nil, err
+			}
+			ok = n != nil && metaMatches(n.Meta, meta)
+			match[hc.Node] = ok
+		}
+		if ok {
+			kept = append(kept, hc)
+		}
+	}
+	return kept, nil
+}
+
+// metaMatches reports whether meta holds every pair of want.
+func metaMatches(meta, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := meta[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
