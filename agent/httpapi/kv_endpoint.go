@@ -48,6 +48,9 @@ func kvKey(r *http.Request) string {
 // kv serves GET, PUT and DELETE on /v1/kv/:key.
 func (s *Server) kv(w http.ResponseWriter, r *http.Request) error {
 	key := kvKey(r)
+	if err := catalog.CheckKVKey(key); err != nil {
+		return err
+	}
 	switch r.Method {
 	case http.MethodPut:
 		return s.kvPut(w, r, key)

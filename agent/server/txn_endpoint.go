@@ -54,6 +54,9 @@ func validateTxn(ops catalog.TxnOps) (bool, error) {
 		if !op.KV.Verb.Valid() {
 			return false, catalog.BadRequestf(fmt.Sprintf("operation %d: unknown KV verb %q", i, op.KV.Verb))
 		}
+		if err := catalog.CheckKVKey(op.KV.Entry.Key); err != nil {
+			return false, catalog.BadRequestIn(fmt.Sprintf("operation %d", i), err)
+		}
 		if op.KV.Verb.IsWrite() {
 			write = true
 			if err := validateKVOp(op.KV.Verb, &op.KV.Entry); err != nil {

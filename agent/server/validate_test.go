@@ -104,3 +104,27 @@ func TestValidateTxnSaysBadRequestOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestServerRefusesUnstorableKeys(t *testing.T) {
+	for _, key := range []string{"a\x00b", "a\xffb"} {
+		if err := validateKVOp(catalog.KVSet, &catalog.KVEntry{Key: key}); !catalog.IsBadRequest(err) {
+			t.Errorf("set %q: err %v, want a bad request", key, err)
+		}
+		if err := validateKVOp(catalog.KVDeleteTree, &catalog.KVEntry{Key: key}); !catalog.IsBadRequest(err) {
+			t.Errorf("delete-tree %q: err %v, want a bad request", key, err)
+		}
+		ops := catalog.TxnOps{{KV: &catalog.TxnKVOp{Verb: catalog.KVGet, Entry: catalog.KVEntry{Key: key}}}}
+		if _, err := validateTxn(ops); !catalog.IsBadRequest(err) {
+			t.Errorf("txn get %q: err %v, want a bad request", key, err)
+		}
+		ops[0].KV.Verb = catalog.KVSet
+		if _, err := validateTxn(ops); !catalog.IsBadRequest(err) {
+			t.Errorf("txn set %q: err %v, want a bad request", key, err)
+		}
+	}
+	for _, key := range []string{"a//b", "a/../b", "é/x"} {
+		if err := validateKVOp(catalog.KVSet, &catalog.KVEntry{Key: key}); err != nil {
+			t.Errorf("set %q: %v", key, err)
+		}
+	}
+}
