@@ -202,7 +202,15 @@ func (s *Server) readKVValue(w http.ResponseWriter, r *http.Request) ([]byte, er
 	if r.ContentLength > limit {
 		return nil, tooLarge("Request body(%d bytes) too large, max size: %d bytes. %s", r.ContentLength, limit, see)
 	}
-	value, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var value []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// The length is known and within the limit: one allocation.
+		value, err = readAllSized(body, int(r.ContentLength))
+	} else {
+		value, err = io.ReadAll(body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -214,6 +222,27 @@ func (s *Server) readKVValue(w http.ResponseWriter, r *http.Request) ([]byte, er
 		return nil, nil
 	}
 	return value, nil
+}
+
+// readAllSized reads r to its end into a buffer sized for the size bytes
+// it is expected to hold, growing it only if r holds more.
+func readAllSized(r io.Reader, size int) ([]byte, error) {
+	// One spare byte lets the read that reports the end find room
+	// without growing the buffer.
+	buf := make([]byte, 0, size+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // kvDelete removes a key, a tree with ?recurse (the whole store when the
