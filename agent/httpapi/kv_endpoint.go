@@ -24,11 +24,16 @@ type kvPairJSON struct {
 }
 
 func kvPair(e *catalog.KVEntry) *kvPairJSON {
+	p := kvPairOf(e)
+	return &p
+}
+
+func kvPairOf(e *catalog.KVEntry) kvPairJSON {
 	value := e.Value
 	if len(value) == 0 {
 		value = nil
 	}
-	return &kvPairJSON{
+	return kvPairJSON{
 		LockIndex:   e.LockIndex,
 		Key:         e.Key,
 		Flags:       e.Flags,
@@ -85,11 +90,11 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error
 	}
 	setMeta(w, out.QueryMeta, opts)
 
-	entries := make([]*kvPairJSON, 0, len(out.Entries))
-	for _, e := range out.Entries {
-		if e != nil {
-			entries = append(entries, kvPair(e))
-		}
+	// The entries are rendered one at a time from the reply, never
+	// converted into a second list: a recursive read may be very large.
+	entries := out.Entries
+	if hasNil(entries) {
+		entries = withoutNil(entries)
 	}
 	if len(entries) == 0 {
 		w.WriteHeader(http.StatusNotFound)
@@ -98,16 +103,40 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error
 	if hasParam(q, "raw") && !recurse {
 		// The value is the caller's bytes: label it plain text and forbid
 		// sniffing and scripts, so a browser never runs a stored value.
+		value := entries[0].Value
 		h := w.Header()
 		h.Set("Content-Type", "text/plain")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "sandbox")
-		h.Set("Content-Length", strconv.Itoa(len(entries[0].Value)))
+		h.Set("Content-Length", strconv.Itoa(len(value)))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(entries[0].Value)
+		_, _ = w.Write(value)
 		return nil
 	}
-	return writeJSON(w, r, http.StatusOK, entries)
+	var pair kvPairJSON
+	return writeJSONArray(w, r, http.StatusOK, len(entries), func(i int) interface{} {
+		pair = kvPairOf(entries[i])
+		return &pair
+	})
+}
+
+func hasNil(entries []*catalog.KVEntry) bool {
+	for _, e := range entries {
+		if e == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutNil(entries []*catalog.KVEntry) []*catalog.KVEntry {
+	out := make([]*catalog.KVEntry, 0, len(entries))
+	for _, e := range entries {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // kvKeys lists key names under a prefix, folded at ?separator.
