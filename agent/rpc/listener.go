@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ func (f HandlerFunc) ServeRPC(ctx context.Context, method string, decode func(ar
 // before it says which protocol it speaks.
 const firstByteTimeout = 5 * time.Second
 
+// defaultReplyTimeout bounds writing a reply, before its size is counted.
+const defaultReplyTimeout = 10 * time.Second
+
 // Listener accepts connections on the server port and hands each to RPC
 // or Raft according to its first byte.
 type Listener struct {
@@ -40,10 +44,11 @@ type Listener struct {
 	raft   *RaftLayer
 	handle *codec.MsgpackHandle
 
-	// mu guards handler and sessions.
-	mu       sync.Mutex
-	handler  Handler
-	sessions map[*yamux.Session]struct{}
+	// mu guards handler, sessions and replyTimeout.
+	mu           sync.Mutex
+	handler      Handler
+	sessions     map[*yamux.Session]struct{}
+	replyTimeout time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -69,12 +74,13 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{
-		ln:       ln,
-		logger:   logger,
-		handle:   newHandle(),
-		sessions: map[*yamux.Session]struct{}{},
-		ctx:      ctx,
-		cancel:   cancel,
+		ln:           ln,
+		logger:       logger,
+		handle:       newHandle(),
+		sessions:     map[*yamux.Session]struct{}{},
+		ctx:          ctx,
+		replyTimeout: defaultReplyTimeout,
+		cancel:       cancel,
 	}
 	l.raft = newRaftLayer(advertise, ctx.Done())
 	l.wg.Add(1)
@@ -93,6 +99,14 @@ func (l *Listener) RaftLayer() *RaftLayer { return l.raft }
 func (l *Listener) SetHandler(h Handler) {
 	l.mu.Lock()
 	l.handler = h
+	l.mu.Unlock()
+}
+
+// SetReplyWriteTimeout sets how long writing a reply may take before the
+// allowance for its size is added (default 10 s). Tests shorten it.
+func (l *Listener) SetReplyWriteTimeout(d time.Duration) {
+	l.mu.Lock()
+	l.replyTimeout = d
 	l.mu.Unlock()
 }
 
@@ -185,14 +199,18 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 	// The request must arrive promptly; the reply may take as long as a
 	// blocking query lasts, bounded by the handler itself.
 	stream.SetReadDeadline(time.Now().Add(firstByteTimeout))
-	c := newCodec(stream, l.handle)
+	l.mu.Lock()
+	h, replyTimeout := l.handler, l.replyTimeout
+	l.mu.Unlock()
+	out := &pacedWriter{stream: stream, base: replyTimeout}
+	c := newCodec(struct {
+		io.Reader
+		io.Writer
+	}{stream, out}, l.handle)
 	var hdr requestHeader
 	if err := c.read(&hdr); err != nil {
 		return
 	}
-	l.mu.Lock()
-	h := l.handler
-	l.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
@@ -231,8 +249,38 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 		resp.Error = err.Error()
 		reply = struct{}{}
 	}
-	stream.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	out.begin()
 	if werr := c.write(&resp, reply); werr != nil {
 		l.logger.Debug("rpc reply not delivered", "method", hdr.Method, "error", werr)
 	}
+}
+
+// minReplyRate is the slowest a reply may be taken off the wire, in bytes
+// per second: a reply's write deadline grows by one second per MiB.
+const minReplyRate = 1 << 20
+
+// replyAllowance is how long a reply of written bytes may take: base, plus
+// the time those bytes take at minReplyRate.
+func replyAllowance(base time.Duration, written int64) time.Duration {
+	return base + time.Duration(float64(written)/minReplyRate*float64(time.Second))
+}
+
+// pacedWriter writes a reply to a stream, moving the write deadline as the
+// reply grows: a large reply to a caller that reads steadily is never cut
+// off, while a caller that stops reading is, base after it stopped (plus
+// the allowance of whatever was written meanwhile).
+type pacedWriter struct {
+	stream  *yamux.Stream
+	base    time.Duration
+	start   time.Time
+	written int64
+}
+
+// begin starts the clock: the reply is about to be written.
+func (p *pacedWriter) begin() { p.start = time.Now() }
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	p.written += int64(len(b))
+	p.stream.SetWriteDeadline(p.start.Add(replyAllowance(p.base, p.written)))
+	return p.stream.Write(b)
 }
