@@ -62,6 +62,12 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	if err != nil {
 		return nil, fmt.Errorf("server port %s: %w", addr, err)
 	}
+	return Serve(ln, advertise, logger), nil
+}
+
+// Serve accepts on ln, which the Listener owns from now on. advertise is
+// as for Listen.
+func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger) *Listener {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -85,7 +91,7 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	l.raft = newRaftLayer(advertise, ctx.Done())
 	l.wg.Add(1)
 	go l.acceptLoop()
-	return l, nil
+	return l
 }
 
 // Addr is the bound address.
@@ -123,23 +129,45 @@ func (l *Listener) Close() error {
 	return err
 }
 
+// Accept backoff: after a failed accept (EMFILE when the process is out of
+// file descriptors, ENFILE, ECONNABORTED...) the loop pauses, from 5 ms
+// doubling up to 1 s, and tries again. It never gives up while the
+// listener is open: descriptors come back as connections close.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+func nextAcceptBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return acceptBackoffMin
+	}
+	return min(2*d, acceptBackoffMax)
+}
+
 func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
+	var backoff time.Duration
 	for {
 		conn, err := l.ln.Accept()
 		if err != nil {
-			if l.ctx.Err() != nil {
+			if l.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			backoff = nextAcceptBackoff(backoff)
+			if backoff == acceptBackoffMin || backoff == acceptBackoffMax {
+				// Log the start of a run of failures, and then about once
+				// a second while it lasts.
+				l.logger.Error("server port accept failed; retrying", "error", err, "backoff", backoff)
 			}
-			l.logger.Error("server port accept failed", "error", err)
-			time.Sleep(100 * time.Millisecond)
+			select {
+			case <-time.After(backoff):
+			case <-l.ctx.Done():
+				return
+			}
 			continue
 		}
+		backoff = 0
 		go l.route(conn)
 	}
 }
