@@ -74,6 +74,10 @@ type Config struct {
 	DisableUpdateCheck bool
 	ServerName         string
 
+	// HTTPMaxConnsPerClient bounds the HTTP connections one client IP may
+	// hold open (limits.http_max_conns_per_client); 0 means no limit.
+	HTTPMaxConnsPerClient int
+
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
@@ -103,6 +107,7 @@ const (
 	defaultRaftSnapshotInterval  = 30 * time.Second
 	defaultRaftTrailingLogs      = 10240
 	defaultReconnectTimeout      = 72 * time.Hour
+	defaultHTTPMaxConnsPerClient = 200
 )
 
 // DefaultConfig returns the configuration of a client agent started with no
@@ -148,6 +153,7 @@ func (l *loader) defaults(dev bool) *Config {
 		RaftTrailingLogs:      defaultRaftTrailingLogs,
 		ReconnectTimeout:      defaultReconnectTimeout,
 		NodeMeta:              map[string]string{},
+		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 	}
 	if dev {
 		// Consul's -dev: an in-memory server that bootstraps itself and

@@ -37,8 +37,9 @@ type partial struct {
 	RaftSnapshotThreshold, RaftTrailingLogs *int
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
 
-	DisableUpdateCheck *bool
-	ServerName         *string
+	DisableUpdateCheck    *bool
+	ServerName            *string
+	HTTPMaxConnsPerClient *int
 
 	NodeMeta map[string]string
 	Services []ServiceDefinition
@@ -101,6 +102,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.ReconnectTimeout, src.ReconnectTimeout)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
+	over(&dst.HTTPMaxConnsPerClient, src.HTTPMaxConnsPerClient)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
 			dst.NodeMeta = map[string]string{}
@@ -173,6 +175,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.ReconnectTimeout, p.ReconnectTimeout)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
+	set(&c.HTTPMaxConnsPerClient, p.HTTPMaxConnsPerClient)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v
 	}
