@@ -3,9 +3,13 @@ package connlimit
 import (
 	"bufio"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -97,5 +101,49 @@ func TestZeroIsUnlimited(t *testing.T) {
 	defer inner.Close()
 	if ln := NewListener(inner, 0); ln != inner {
 		t.Fatalf("limit 0 wrapped the listener: %T", ln)
+	}
+}
+
+// emfileListener fails its first accepts as a process out of descriptors.
+type emfileListener struct {
+	net.Listener
+	mu    sync.Mutex
+	fails int
+}
+
+func (l *emfileListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if l.fails > 0 {
+		l.fails--
+		l.mu.Unlock()
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	l.mu.Unlock()
+	return l.Listener.Accept()
+}
+
+// net/http's Serve treats EMFILE as temporary (it backs off 5 ms doubling
+// to 1 s and keeps going); the limiter passes accept errors through
+// unchanged so that still holds.
+func TestHTTPServeSurvivesEMFILE(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := NewListener(&emfileListener{Listener: inner, fails: 5}, 2)
+	srv := &http.Server{
+		Handler:  http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }),
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	if _, resp := dialFrom(t, "127.0.0.1", inner.Addr().String()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after accept errors: %s", resp.Status)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned: %v", err)
+	default:
 	}
 }
