@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/agent/config"
+	"github.com/concord-dev/concord/agent/connlimit"
 	"github.com/concord-dev/concord/agent/httpapi"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
@@ -47,6 +48,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
+	raiseFileLimit(logger)
 	id, err := nodeID(cfg.NodeID, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -195,6 +197,13 @@ func (a *Agent) startHTTP() error {
 		if err != nil {
 			return fmt.Errorf("HTTP API on %s: %w (is another agent running? choose another -http-port or -client)", addr, err)
 		}
+		// One client IP may hold at most HTTPMaxConnsPerClient
+		// connections; request bodies are timed out by the API itself
+		// (httpapi.Config.BodyReadTimeout), not by ReadTimeout, which would
+		// end blocking queries. An accept error (EMFILE) does not stop
+		// Serve: net/http retries temporary errors with a pause that
+		// doubles from 5 ms to 1 s, and EMFILE counts as temporary.
+		ln = connlimit.NewListener(ln, a.cfg.HTTPMaxConnsPerClient)
 		srv := &http.Server{
 			Handler:           api,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -60,11 +60,15 @@ for n in 1 2 3; do
 	fi
 done
 
+# The load generator's watchers each hold a connection from one IP, past
+# the default of 200 HTTP connections per client.
+echo '{"limits": {"http_max_conns_per_client": 0}}' >"$TMP/limits.json"
+
 for n in 1 2 3; do
 	ip=127.0.0.$n
 	mkdir -p "$TMP/s$n"
 	"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "s$n" \
-		-bind "$ip" -client "$ip" \
+		-config-file "$TMP/limits.json" -bind "$ip" -client "$ip" \
 		-retry-join 127.0.0.1 -retry-join 127.0.0.2 -retry-join 127.0.0.3 \
 		-retry-interval 1s -log-level warn >"$TMP/s$n.log" 2>&1 &
 	PIDS+=("$!")

@@ -33,6 +33,18 @@ func (e *BadRequest) Error() string { return badRequestPrefix + e.Msg }
 // BadRequestf builds a BadRequest.
 func BadRequestf(msg string) error { return &BadRequest{Msg: msg} }
 
+// BadRequestIn reports err as a bad request found in part of the input
+// ("operation 2"): the message says "Bad request" once, however err was
+// built.
+func BadRequestIn(where string, err error) error {
+	msg := err.Error()
+	var br *BadRequest
+	if errors.As(err, &br) {
+		msg = br.Msg
+	}
+	return &BadRequest{Msg: where + ": " + msg}
+}
+
 // IsBadRequest reports whether err, or one it wraps, is a BadRequest.
 func IsBadRequest(err error) bool {
 	var br *BadRequest

@@ -1,7 +1,27 @@
 package catalog
 
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
 // MaxKVSize is the largest value a KV entry may hold, as in Consul.
 const MaxKVSize = 512 * 1024
+
+// CheckKVKey refuses a key that no client could round-trip: one holding a
+// NUL byte or invalid UTF-8. Every other key is stored verbatim, "a//b" and
+// "a/../b" included: keys are opaque strings (ACL rules match them by raw
+// prefix), not paths.
+func CheckKVKey(key string) error {
+	if i := strings.IndexByte(key, 0); i >= 0 {
+		return BadRequestf(fmt.Sprintf("Invalid key %q: it contains a NUL byte at offset %d", key, i))
+	}
+	if !utf8.ValidString(key) {
+		return BadRequestf(fmt.Sprintf("Invalid key %q: it is not valid UTF-8", key))
+	}
+	return nil
+}
 
 // KVEntry is one key in the KV store (Consul's DirEntry / KVPair).
 type KVEntry struct {

@@ -77,6 +77,10 @@ type Config struct {
 	DisableUpdateCheck bool
 	ServerName         string
 
+	// HTTPMaxConnsPerClient bounds the HTTP connections one client IP may
+	// hold open (limits.http_max_conns_per_client); 0 means no limit.
+	HTTPMaxConnsPerClient int
+
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
@@ -107,6 +111,7 @@ const (
 	defaultRaftTrailingLogs      = 10240
 	defaultReconnectTimeout      = 72 * time.Hour
 	defaultRPCHoldTimeout        = 7 * time.Second
+	defaultHTTPMaxConnsPerClient = 200
 )
 
 // DefaultConfig returns the configuration of a client agent started with no
@@ -153,6 +158,7 @@ func (l *loader) defaults(dev bool) *Config {
 		ReconnectTimeout:      defaultReconnectTimeout,
 		RPCHoldTimeout:        defaultRPCHoldTimeout,
 		NodeMeta:              map[string]string{},
+		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 	}
 	if dev {
 		// Consul's -dev: an in-memory server that bootstraps itself and

@@ -29,6 +29,7 @@ func TestDefaultConfig(t *testing.T) {
 		RaftTrailingLogs:      10240,
 		ReconnectTimeout:      72 * time.Hour,
 		NodeMeta:              map[string]string{},
+		HTTPMaxConnsPerClient: 200,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("DefaultConfig() =\n%+v\nwant\n%+v", c, want)

@@ -51,6 +51,12 @@ func TestFileValues(t *testing.T) {
 			func(c *Config) bool {
 				return c.RaftProtocol == 3 && c.RaftSnapshotThreshold == 100 && c.RaftTrailingLogs == 5 && c.RaftMultiplier == 10
 			}},
+		{"limits", "a.json", `{"limits": {"http_max_conns_per_client": 7}}`,
+			func(c *Config) bool { return c.HTTPMaxConnsPerClient == 7 }},
+		{"limits yaml, 0 is unlimited", "a.yaml", "limits:\n  http_max_conns_per_client: 0\n",
+			func(c *Config) bool { return c.HTTPMaxConnsPerClient == 0 }},
+		{"limits default", "a.json", `{}`,
+			func(c *Config) bool { return c.HTTPMaxConnsPerClient == 200 }},
 		{"domain made fully qualified", "a.json", `{"domain": "example"}`,
 			func(c *Config) bool { return c.Domain == "example." }},
 		{"ui_config.enabled wins over ui", "a.json", `{"ui": true, "ui_config": {"enabled": false}}`,
@@ -220,7 +226,7 @@ func TestUnsupportedKeysWarn(t *testing.T) {
 	}{
 		{`{"telemetry": {"statsite_address": "x"}}`, "telemetry"},
 		{`{"dns_config": {"allow_stale": true}}`, "dns_config"},
-		{`{"limits": 5}`, "limits"}, // not looked into: any value
+		{`{"limits": {"rpc_rate": 5}}`, "limits.rpc_rate"},
 		{`{"ports": {"grpc": 8502}}`, "ports.grpc"},
 		{`{"ui_dir": "/ui"}`, "ui_dir"},
 		{`{"disable_remote_exec": true}`, "disable_remote_exec"},

@@ -38,8 +38,9 @@ type partial struct {
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
 	RPCHoldTimeout                          *time.Duration
 
-	DisableUpdateCheck *bool
-	ServerName         *string
+	DisableUpdateCheck    *bool
+	ServerName            *string
+	HTTPMaxConnsPerClient *int
 
 	NodeMeta map[string]string
 	Services []ServiceDefinition
@@ -103,6 +104,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.RPCHoldTimeout, src.RPCHoldTimeout)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
+	over(&dst.HTTPMaxConnsPerClient, src.HTTPMaxConnsPerClient)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
 			dst.NodeMeta = map[string]string{}
@@ -176,6 +178,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.RPCHoldTimeout, p.RPCHoldTimeout)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
+	set(&c.HTTPMaxConnsPerClient, p.HTTPMaxConnsPerClient)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v
 	}

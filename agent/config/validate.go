@@ -263,6 +263,9 @@ func validate(c *Config) ([]string, error) {
 	if c.ReconnectTimeout < minReconnectTimeout {
 		failf("reconnect_timeout must be at least %s (got %s)", minReconnectTimeout, c.ReconnectTimeout)
 	}
+	if c.HTTPMaxConnsPerClient < 0 {
+		failf("limits.http_max_conns_per_client cannot be negative (got %d); 0 means no limit", c.HTTPMaxConnsPerClient)
+	}
 	errs = append(errs, validateMeta("node_meta", c.NodeMeta)...)
 
 	w, e := validateDefinitions(c)

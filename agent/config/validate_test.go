@@ -51,6 +51,8 @@ func TestValidationErrors(t *testing.T) {
 		{"snapshot threshold", `{"raft_snapshot_threshold": 0}`, nil, "raft_snapshot_threshold must be positive"},
 		{"recursor", `{"recursors": ["dns.google"]}`, nil, `recursor "dns.google" is not an IP address or IP:port`},
 		{"domain", `{"domain": ""}`, nil, "domain cannot be empty"},
+		{"http conns per client", `{"limits": {"http_max_conns_per_client": -1}}`, nil,
+			"limits.http_max_conns_per_client cannot be negative (got -1)"},
 		{"node meta key", `{"node_meta": {"bad key": "v"}}`, nil, `node_meta key "bad key" is invalid`},
 		{"node meta reserved", `{"node_meta": {"consul-version": "v"}}`, nil, `node_meta key "consul-version" uses the reserved prefix`},
 		{"no data dir", `{}`, []string{}, "data_dir is required; set -data-dir or data_dir"},

@@ -24,11 +24,16 @@ type kvPairJSON struct {
 }
 
 func kvPair(e *catalog.KVEntry) *kvPairJSON {
+	p := kvPairOf(e)
+	return &p
+}
+
+func kvPairOf(e *catalog.KVEntry) kvPairJSON {
 	value := e.Value
 	if len(value) == 0 {
 		value = nil
 	}
-	return &kvPairJSON{
+	return kvPairJSON{
 		LockIndex:   e.LockIndex,
 		Key:         e.Key,
 		Flags:       e.Flags,
@@ -48,6 +53,9 @@ func kvKey(r *http.Request) string {
 // kv serves GET, PUT and DELETE on /v1/kv/:key.
 func (s *Server) kv(w http.ResponseWriter, r *http.Request) error {
 	key := kvKey(r)
+	if err := catalog.CheckKVKey(key); err != nil {
+		return err
+	}
 	switch r.Method {
 	case http.MethodPut:
 		return s.kvPut(w, r, key)
@@ -82,11 +90,11 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error
 	}
 	setMeta(w, out.QueryMeta, opts)
 
-	entries := make([]*kvPairJSON, 0, len(out.Entries))
-	for _, e := range out.Entries {
-		if e != nil {
-			entries = append(entries, kvPair(e))
-		}
+	// The entries are rendered one at a time from the reply, never
+	// converted into a second list: a recursive read may be very large.
+	entries := out.Entries
+	if hasNil(entries) {
+		entries = withoutNil(entries)
 	}
 	if len(entries) == 0 {
 		w.WriteHeader(http.StatusNotFound)
@@ -95,16 +103,40 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error
 	if hasParam(q, "raw") && !recurse {
 		// The value is the caller's bytes: label it plain text and forbid
 		// sniffing and scripts, so a browser never runs a stored value.
+		value := entries[0].Value
 		h := w.Header()
 		h.Set("Content-Type", "text/plain")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "sandbox")
-		h.Set("Content-Length", strconv.Itoa(len(entries[0].Value)))
+		h.Set("Content-Length", strconv.Itoa(len(value)))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(entries[0].Value)
+		_, _ = w.Write(value)
 		return nil
 	}
-	return writeJSON(w, r, http.StatusOK, entries)
+	var pair kvPairJSON
+	return writeJSONArray(w, r, http.StatusOK, len(entries), func(i int) interface{} {
+		pair = kvPairOf(entries[i])
+		return &pair
+	})
+}
+
+func hasNil(entries []*catalog.KVEntry) bool {
+	for _, e := range entries {
+		if e == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutNil(entries []*catalog.KVEntry) []*catalog.KVEntry {
+	out := make([]*catalog.KVEntry, 0, len(entries))
+	for _, e := range entries {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // kvKeys lists key names under a prefix, folded at ?separator.
@@ -199,7 +231,15 @@ func (s *Server) readKVValue(w http.ResponseWriter, r *http.Request) ([]byte, er
 	if r.ContentLength > limit {
 		return nil, tooLarge("Request body(%d bytes) too large, max size: %d bytes. %s", r.ContentLength, limit, see)
 	}
-	value, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var value []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// The length is known and within the limit: one allocation.
+		value, err = readAllSized(body, int(r.ContentLength))
+	} else {
+		value, err = io.ReadAll(body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -211,6 +251,27 @@ func (s *Server) readKVValue(w http.ResponseWriter, r *http.Request) ([]byte, er
 		return nil, nil
 	}
 	return value, nil
+}
+
+// readAllSized reads r to its end into a buffer sized for the size bytes
+// it is expected to hold, growing it only if r holds more.
+func readAllSized(r io.Reader, size int) ([]byte, error) {
+	// One spare byte lets the read that reports the end find room
+	// without growing the buffer.
+	buf := make([]byte, 0, size+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // kvDelete removes a key, a tree with ?recurse (the whole store when the

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -169,5 +170,35 @@ func TestKVRawHTTP(t *testing.T) {
 	expectStatus(t, resp, body, http.StatusOK)
 	if body != "[]" {
 		t.Errorf("keys of an empty store %q", body)
+	}
+}
+
+func TestKVKeysVerbatimButValid(t *testing.T) {
+	fa, ts, _ := newTestServer(t, nil)
+	// Keys that need no interpretation are stored exactly as given.
+	for _, key := range []string{"a//b", "a/../b", "a/./b/", "%C3%A9t%C3%A9"} {
+		resp, body := do(t, ts, "PUT", "/v1/kv/"+key, strings.NewReader("v"))
+		expectStatus(t, resp, body, http.StatusOK)
+		want, _ := url.PathUnescape(key)
+		if got := fa.lastCall(catalog.MethodKVApply).(*catalog.KVRequest).Entry.Key; got != want {
+			t.Errorf("PUT %s stored key %q, want %q", key, got, want)
+		}
+	}
+	// A NUL byte or invalid UTF-8 is refused on every method, before any RPC.
+	calls := fa.countCalls(catalog.MethodKVApply)
+	for _, key := range []string{"a%00b", "a%FFb", "a%C3"} {
+		for _, method := range []string{"PUT", "GET", "DELETE"} {
+			resp, body := do(t, ts, method, "/v1/kv/"+key, strings.NewReader("v"))
+			expectStatus(t, resp, body, http.StatusBadRequest)
+			if !strings.Contains(body, "NUL byte") && !strings.Contains(body, "not valid UTF-8") {
+				t.Errorf("%s %s: body %q does not name the problem", method, key, body)
+			}
+		}
+	}
+	// Inside a transaction too.
+	resp, body := do(t, ts, "PUT", "/v1/txn", strings.NewReader(`[{"KV": {"Verb": "get", "Key": "a\u0000b"}}]`))
+	expectStatus(t, resp, body, http.StatusBadRequest)
+	if n := fa.countCalls(catalog.MethodKVApply); n != calls || fa.countCalls(catalog.MethodTxnApply) != 0 {
+		t.Errorf("refused keys reached the servers")
 	}
 }

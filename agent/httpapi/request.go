@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -109,18 +110,25 @@ func uintParam(q url.Values, name string) (uint64, bool, error) {
 }
 
 // readJSON decodes a request body of at most limit bytes into v: 413 when
-// it is larger, 400 when it is not valid JSON.
+// it is larger, 400 when it is not one valid JSON value (whitespace may
+// follow it, nothing else).
 func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v interface{}) error {
 	if r.ContentLength > limit {
 		return bodyTooLarge(limit)
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return bodyTooLarge(limit)
 		}
 		return badRequest("Request decode failed: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if errors.As(err, &mbe) {
+			return bodyTooLarge(limit)
+		}
+		return badRequest("Request decode failed: trailing data after JSON object")
 	}
 	return nil
 }

@@ -112,6 +112,20 @@ func TestReadJSONErrors(t *testing.T) {
 	resp, body = do(t, ts, "PUT", "/v1/catalog/register", strings.NewReader(`{"Node": 5}`))
 	expectStatus(t, resp, body, http.StatusBadRequest)
 
+	// Trailing data after the object is refused; trailing whitespace is not.
+	for _, trailing := range []string{`{"Node": "n1", "Address": "a"} x`, `{"Node": "n1", "Address": "a"}{}`, `{"Node": "n1", "Address": "a"}}`} {
+		resp, body = do(t, ts, "PUT", "/v1/catalog/register", strings.NewReader(trailing))
+		expectStatus(t, resp, body, http.StatusBadRequest)
+		if body != "Request decode failed: trailing data after JSON object" {
+			t.Errorf("%s: body %q", trailing, body)
+		}
+	}
+	resp, body = do(t, ts, "PUT", "/v1/catalog/register", strings.NewReader("{\"Node\": \"n1\", \"Address\": \"a\"} \r\n\t\n"))
+	expectStatus(t, resp, body, http.StatusOK)
+	if n := fa.countCalls(catalog.MethodCatalogRegister); n != 1 {
+		t.Errorf("%d registrations, want only the one with trailing whitespace", n)
+	}
+
 	big := `{"Node":"n1","Address":"` + strings.Repeat("a", MaxJSONBody) + `"}`
 	resp, body = do(t, ts, "PUT", "/v1/catalog/register", strings.NewReader(big))
 	expectStatus(t, resp, body, http.StatusRequestEntityTooLarge)
@@ -121,8 +135,8 @@ func TestReadJSONErrors(t *testing.T) {
 	// Without Content-Length the limit still holds.
 	resp, body = do(t, ts, "PUT", "/v1/catalog/register", struct{ *strings.Reader }{strings.NewReader(big)})
 	expectStatus(t, resp, body, http.StatusRequestEntityTooLarge)
-	if n := fa.countCalls(catalog.MethodCatalogRegister); n != 0 {
-		t.Errorf("%d registrations made for rejected bodies", n)
+	if n := fa.countCalls(catalog.MethodCatalogRegister); n != 1 {
+		t.Errorf("%d registrations made, want 1: rejected bodies must not register", n)
 	}
 }
 

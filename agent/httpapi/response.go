@@ -28,25 +28,111 @@ func tooLarge(format string, args ...interface{}) error {
 	return &httpError{code: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf(format, args...)}
 }
 
-// writeJSON renders v with status code; ?pretty indents it.
+// writeJSON renders v with status code; ?pretty indents it. The value is
+// encoded straight to the connection rather than into a byte slice that
+// is then copied. The bytes are json.Marshal's (json.MarshalIndent's plus
+// a newline with ?pretty), which is what Consul sends.
 func writeJSON(w http.ResponseWriter, r *http.Request, code int, v interface{}) error {
-	var (
-		buf []byte
-		err error
-	)
-	if hasParam(r.URL.Query(), "pretty") {
-		buf, err = json.MarshalIndent(v, "", "    ")
-		buf = append(buf, '\n')
-	} else {
-		buf, err = json.Marshal(v)
-	}
-	if err != nil {
+	out := &jsonBody{w: w, code: code}
+	newEncoder(out, r, "")
+	if err := out.enc.Encode(v); err != nil && !out.started {
+		// Nothing was sent yet, so the error can still be answered.
 		return fmt.Errorf("encoding the response: %w", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_, _ = w.Write(buf)
 	return nil
+}
+
+// writeJSONArray renders a JSON array of n elements, asking elem for each
+// in turn, so a large list (a recursive KV read) is encoded and sent one
+// element at a time instead of being built in memory first. The bytes are
+// those writeJSON would send for the whole slice.
+func writeJSONArray(w http.ResponseWriter, r *http.Request, code, n int, elem func(i int) interface{}) error {
+	if n == 0 {
+		return writeJSON(w, r, code, []struct{}{})
+	}
+	out := &jsonBody{w: w, code: code}
+	pretty := hasParam(r.URL.Query(), "pretty")
+	// An element of an indented array is itself indented one level.
+	newEncoder(out, r, "    ")
+	open, sep, end := "[", ",", "]"
+	if pretty {
+		open, sep, end = "[\n    ", ",\n    ", "\n]\n"
+	}
+	for i := 0; i < n; i++ {
+		if i == 0 {
+			out.pending = open
+		} else {
+			out.pending = sep
+		}
+		if err := out.enc.Encode(elem(i)); err != nil {
+			if !out.started {
+				return fmt.Errorf("encoding the response: %w", err)
+			}
+			return nil // the client went away; nothing more to send
+		}
+	}
+	_, _ = out.writeString(end)
+	return nil
+}
+
+// newEncoder sets out's encoder for r: compact, or indented with ?pretty
+// (prefix starts every line after the first).
+func newEncoder(out *jsonBody, r *http.Request, prefix string) {
+	out.enc = json.NewEncoder(out)
+	if hasParam(r.URL.Query(), "pretty") {
+		out.enc.SetIndent(prefix, "    ")
+		// MarshalIndent adds no newline, but Consul's pretty output ends
+		// with one; writeJSONArray writes its own.
+		out.keepNewline = prefix == ""
+	}
+}
+
+// jsonBody is the response body as a json.Encoder sees it. It sends the
+// status and Content-Type with the first byte, so an encoding error found
+// before that can still become an error response, and it drops the
+// newline json.Encoder ends every value with (Encoder writes each value
+// with one Write).
+type jsonBody struct {
+	w           http.ResponseWriter
+	code        int
+	enc         *json.Encoder
+	started     bool
+	keepNewline bool
+	// pending is written before the next value (array punctuation).
+	pending string
+}
+
+func (b *jsonBody) Write(p []byte) (int, error) {
+	n := len(p)
+	if !b.keepNewline && n > 0 && p[n-1] == '\n' {
+		p = p[:n-1]
+	}
+	if b.pending != "" {
+		if _, err := b.writeString(b.pending); err != nil {
+			return 0, err
+		}
+		b.pending = ""
+	}
+	if !b.started {
+		b.start()
+	}
+	if _, err := b.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (b *jsonBody) writeString(s string) (int, error) {
+	if !b.started {
+		b.start()
+	}
+	return io.WriteString(b.w, s)
+}
+
+func (b *jsonBody) start() {
+	b.started = true
+	b.w.Header().Set("Content-Type", "application/json")
+	b.w.WriteHeader(b.code)
 }
 
 // writeText answers a plain-text message (errors, 404s, 405s).

@@ -128,3 +128,14 @@ func TestPretty(t *testing.T) {
 		t.Errorf("compact body %q", body)
 	}
 }
+
+func TestWriteJSONEncodingErrorIsNotSent(t *testing.T) {
+	w := &discardWriter{h: http.Header{}}
+	r, _ := http.NewRequest("GET", "/v1/x", nil)
+	if err := writeJSON(w, r, http.StatusOK, map[string]interface{}{"c": make(chan int)}); err == nil {
+		t.Fatal("a channel encoded without error")
+	}
+	if w.code != 0 || w.n != 0 || w.h.Get("Content-Type") != "" {
+		t.Errorf("a failed encoding sent status %d, %d bytes, headers %v", w.code, w.n, w.h)
+	}
+}

@@ -25,6 +25,8 @@ const (
 	DefaultMaxWait = 10 * time.Minute
 	// MaxJSONBody bounds every JSON request body except a transaction's.
 	MaxJSONBody = 4 << 20
+	// DefaultBodyReadTimeout bounds reading a request body.
+	DefaultBodyReadTimeout = 30 * time.Second
 )
 
 // Config configures the HTTP API.
@@ -41,6 +43,10 @@ type Config struct {
 	// UIEnabled serves a placeholder page on / and /ui/; when false those
 	// paths answer 404.
 	UIEnabled bool
+	// BodyReadTimeout bounds reading a request's body, from the moment its
+	// handler starts; zero means DefaultBodyReadTimeout. Requests without
+	// a body, such as blocking GETs, are not bounded by it.
+	BodyReadTimeout time.Duration
 }
 
 // Server is the HTTP API. It implements http.Handler.
@@ -80,8 +86,11 @@ func New(cfg Config, agent Agent) (*Server, error) {
 	if cfg.Datacenter == "" {
 		return nil, errors.New("httpapi: Datacenter is required")
 	}
-	if cfg.MaxKVSize < 0 || cfg.DefaultWait < 0 || cfg.MaxWait < 0 {
-		return nil, errors.New("httpapi: MaxKVSize, DefaultWait and MaxWait must not be negative")
+	if cfg.MaxKVSize < 0 || cfg.DefaultWait < 0 || cfg.MaxWait < 0 || cfg.BodyReadTimeout < 0 {
+		return nil, errors.New("httpapi: MaxKVSize, DefaultWait, MaxWait and BodyReadTimeout must not be negative")
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	if cfg.MaxKVSize == 0 {
 		cfg.MaxKVSize = catalog.MaxKVSize
@@ -184,6 +193,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, path))
 		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		s.boundBodyRead(w, r)
 	}
 	if err := rt.handle(w, r); err != nil {
 		s.writeError(w, r, err)

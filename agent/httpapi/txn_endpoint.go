@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/concord-dev/concord/catalog"
@@ -128,6 +129,9 @@ func (s *Server) decodeTxn(w http.ResponseWriter, r *http.Request) (catalog.TxnO
 		kv := op.KV
 		if kv == nil {
 			return nil, 0, badRequest("Operation %d has no KV member", i)
+		}
+		if err := catalog.CheckKVKey(kv.Key); err != nil {
+			return nil, 0, catalog.BadRequestIn(fmt.Sprintf("Operation %d", i), err)
 		}
 		if !kv.Verb.Valid() {
 			return nil, 0, badRequest("Operation %d: unknown KV verb %q", i, kv.Verb)

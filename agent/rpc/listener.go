@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ func (f HandlerFunc) ServeRPC(ctx context.Context, method string, decode func(ar
 // before it says which protocol it speaks.
 const firstByteTimeout = 5 * time.Second
 
+// defaultReplyTimeout bounds writing a reply, before its size is counted.
+const defaultReplyTimeout = 10 * time.Second
+
 // Listener accepts connections on the server port and hands each to RPC
 // or Raft according to its first byte.
 type Listener struct {
@@ -40,10 +44,11 @@ type Listener struct {
 	raft   *RaftLayer
 	handle *codec.MsgpackHandle
 
-	// mu guards handler and sessions.
-	mu       sync.Mutex
-	handler  Handler
-	sessions map[*yamux.Session]struct{}
+	// mu guards handler, sessions and replyTimeout.
+	mu           sync.Mutex
+	handler      Handler
+	sessions     map[*yamux.Session]struct{}
+	replyTimeout time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -57,6 +62,12 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	if err != nil {
 		return nil, fmt.Errorf("server port %s: %w", addr, err)
 	}
+	return Serve(ln, advertise, logger), nil
+}
+
+// Serve accepts on ln, which the Listener owns from now on. advertise is
+// as for Listen.
+func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger) *Listener {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -69,17 +80,18 @@ func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, er
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{
-		ln:       ln,
-		logger:   logger,
-		handle:   newHandle(),
-		sessions: map[*yamux.Session]struct{}{},
-		ctx:      ctx,
-		cancel:   cancel,
+		ln:           ln,
+		logger:       logger,
+		handle:       newHandle(),
+		sessions:     map[*yamux.Session]struct{}{},
+		ctx:          ctx,
+		replyTimeout: defaultReplyTimeout,
+		cancel:       cancel,
 	}
 	l.raft = newRaftLayer(advertise, ctx.Done())
 	l.wg.Add(1)
 	go l.acceptLoop()
-	return l, nil
+	return l
 }
 
 // Addr is the bound address.
@@ -96,6 +108,14 @@ func (l *Listener) SetHandler(h Handler) {
 	l.mu.Unlock()
 }
 
+// SetReplyWriteTimeout sets how long writing a reply may take before the
+// allowance for its size is added (default 10 s). Tests shorten it.
+func (l *Listener) SetReplyWriteTimeout(d time.Duration) {
+	l.mu.Lock()
+	l.replyTimeout = d
+	l.mu.Unlock()
+}
+
 // Close stops accepting and tears down every RPC session.
 func (l *Listener) Close() error {
 	l.cancel()
@@ -109,23 +129,45 @@ func (l *Listener) Close() error {
 	return err
 }
 
+// Accept backoff: after a failed accept (EMFILE when the process is out of
+// file descriptors, ENFILE, ECONNABORTED...) the loop pauses, from 5 ms
+// doubling up to 1 s, and tries again. It never gives up while the
+// listener is open: descriptors come back as connections close.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+func nextAcceptBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return acceptBackoffMin
+	}
+	return min(2*d, acceptBackoffMax)
+}
+
 func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
+	var backoff time.Duration
 	for {
 		conn, err := l.ln.Accept()
 		if err != nil {
-			if l.ctx.Err() != nil {
+			if l.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			backoff = nextAcceptBackoff(backoff)
+			if backoff == acceptBackoffMin || backoff == acceptBackoffMax {
+				// Log the start of a run of failures, and then about once
+				// a second while it lasts.
+				l.logger.Error("server port accept failed; retrying", "error", err, "backoff", backoff)
 			}
-			l.logger.Error("server port accept failed", "error", err)
-			time.Sleep(100 * time.Millisecond)
+			select {
+			case <-time.After(backoff):
+			case <-l.ctx.Done():
+				return
+			}
 			continue
 		}
+		backoff = 0
 		go l.route(conn)
 	}
 }
@@ -185,14 +227,18 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 	// The request must arrive promptly; the reply may take as long as a
 	// blocking query lasts, bounded by the handler itself.
 	stream.SetReadDeadline(time.Now().Add(firstByteTimeout))
-	c := newCodec(stream, l.handle)
+	l.mu.Lock()
+	h, replyTimeout := l.handler, l.replyTimeout
+	l.mu.Unlock()
+	out := &pacedWriter{stream: stream, base: replyTimeout}
+	c := newCodec(struct {
+		io.Reader
+		io.Writer
+	}{stream, out}, l.handle)
 	var hdr requestHeader
 	if err := c.read(&hdr); err != nil {
 		return
 	}
-	l.mu.Lock()
-	h := l.handler
-	l.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(l.ctx)
 	defer cancel()
@@ -237,8 +283,38 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 		resp.Error = err.Error()
 		reply = struct{}{}
 	}
-	stream.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	out.begin()
 	if werr := c.write(&resp, reply); werr != nil {
 		l.logger.Debug("rpc reply not delivered", "method", hdr.Method, "error", werr)
 	}
+}
+
+// minReplyRate is the slowest a reply may be taken off the wire, in bytes
+// per second: a reply's write deadline grows by one second per MiB.
+const minReplyRate = 1 << 20
+
+// replyAllowance is how long a reply of written bytes may take: base, plus
+// the time those bytes take at minReplyRate.
+func replyAllowance(base time.Duration, written int64) time.Duration {
+	return base + time.Duration(float64(written)/minReplyRate*float64(time.Second))
+}
+
+// pacedWriter writes a reply to a stream, moving the write deadline as the
+// reply grows: a large reply to a caller that reads steadily is never cut
+// off, while a caller that stops reading is, base after it stopped (plus
+// the allowance of whatever was written meanwhile).
+type pacedWriter struct {
+	stream  *yamux.Stream
+	base    time.Duration
+	start   time.Time
+	written int64
+}
+
+// begin starts the clock: the reply is about to be written.
+func (p *pacedWriter) begin() { p.start = time.Now() }
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	p.written += int64(len(b))
+	p.stream.SetWriteDeadline(p.start.Add(replyAllowance(p.base, p.written)))
+	return p.stream.Write(b)
 }

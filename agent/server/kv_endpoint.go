@@ -26,6 +26,9 @@ func (s *Server) kvApply(ctx context.Context, args *catalog.KVRequest, reply *bo
 }
 
 func validateKVOp(op catalog.KVOp, e *catalog.KVEntry) error {
+	if err := catalog.CheckKVKey(e.Key); err != nil {
+		return err
+	}
 	switch op {
 	case catalog.KVSet, catalog.KVCAS, catalog.KVDelete, catalog.KVDeleteCAS:
 		if e.Key == "" {

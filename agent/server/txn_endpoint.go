@@ -9,23 +9,9 @@ import (
 )
 
 func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *catalog.TxnResponse) error {
-	if len(args.Ops) > catalog.MaxTxnOps {
-		return catalog.BadRequestf(fmt.Sprintf("Transaction contains too many operations (%d > %d)", len(args.Ops), catalog.MaxTxnOps))
-	}
-	write := false
-	for i, op := range args.Ops {
-		if op == nil || op.KV == nil {
-			return catalog.BadRequestf(fmt.Sprintf("operation %d has no KV part; only KV operations are supported", i))
-		}
-		if !op.KV.Verb.Valid() {
-			return catalog.BadRequestf(fmt.Sprintf("operation %d: unknown KV verb %q", i, op.KV.Verb))
-		}
-		if op.KV.Verb.IsWrite() {
-			write = true
-			if err := validateKVOp(op.KV.Verb, &op.KV.Entry); err != nil {
-				return catalog.BadRequestf(fmt.Sprintf("operation %d: %v", i, err))
-			}
-		}
+	write, err := validateTxn(args.Ops)
+	if err != nil {
+		return err
 	}
 	dc := args.WriteRequest.Datacenter
 	if dc == "" {
@@ -52,4 +38,31 @@ func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *
 		reply.Results, reply.Errors = r.Results, r.Errors
 		return nil
 	})
+}
+
+// validateTxn checks a transaction's operations before it is routed and
+// reports whether any of them writes.
+func validateTxn(ops catalog.TxnOps) (bool, error) {
+	if len(ops) > catalog.MaxTxnOps {
+		return false, catalog.BadRequestf(fmt.Sprintf("Transaction contains too many operations (%d > %d)", len(ops), catalog.MaxTxnOps))
+	}
+	write := false
+	for i, op := range ops {
+		if op == nil || op.KV == nil {
+			return false, catalog.BadRequestf(fmt.Sprintf("operation %d has no KV part; only KV operations are supported", i))
+		}
+		if !op.KV.Verb.Valid() {
+			return false, catalog.BadRequestf(fmt.Sprintf("operation %d: unknown KV verb %q", i, op.KV.Verb))
+		}
+		if err := catalog.CheckKVKey(op.KV.Entry.Key); err != nil {
+			return false, catalog.BadRequestIn(fmt.Sprintf("operation %d", i), err)
+		}
+		if op.KV.Verb.IsWrite() {
+			write = true
+			if err := validateKVOp(op.KV.Verb, &op.KV.Entry); err != nil {
+				return false, catalog.BadRequestIn(fmt.Sprintf("operation %d", i), err)
+			}
+		}
+	}
+	return write, nil
 }

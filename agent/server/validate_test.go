@@ -75,3 +75,56 @@ func TestTombstoneGCReapsOnlyPastTTL(t *testing.T) {
 		t.Fatalf("want the newest sample older than the TTL (30), got %d", got)
 	}
 }
+
+func TestValidateTxnSaysBadRequestOnce(t *testing.T) {
+	cases := []struct {
+		name string
+		ops  catalog.TxnOps
+		want string
+	}{
+		{"missing key", catalog.TxnOps{{KV: &catalog.TxnKVOp{Verb: catalog.KVSet}}},
+			"Bad request: operation 0: Missing key name"},
+		{"value too large", catalog.TxnOps{
+			{KV: &catalog.TxnKVOp{Verb: catalog.KVGet, Entry: catalog.KVEntry{Key: "a"}}},
+			{KV: &catalog.TxnKVOp{Verb: catalog.KVSet, Entry: catalog.KVEntry{Key: "k", Value: make([]byte, catalog.MaxKVSize+1)}}}},
+			"Bad request: operation 1: value of 524289 bytes exceeds the limit of 524288 bytes"},
+		{"unknown verb", catalog.TxnOps{{KV: &catalog.TxnKVOp{Verb: "frobnicate"}}},
+			`Bad request: operation 0: unknown KV verb "frobnicate"`},
+		{"not KV", catalog.TxnOps{{}},
+			"Bad request: operation 0 has no KV part; only KV operations are supported"},
+	}
+	for _, tc := range cases {
+		_, err := validateTxn(tc.ops)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
+		}
+		// Over the wire the error keeps its kind and its text.
+		if wire := catalog.ErrorFromWire(err.Error()); !catalog.IsBadRequest(wire) || wire.Error() != tc.want {
+			t.Errorf("%s: from the wire %v", tc.name, wire)
+		}
+	}
+}
+
+func TestServerRefusesUnstorableKeys(t *testing.T) {
+	for _, key := range []string{"a\x00b", "a\xffb"} {
+		if err := validateKVOp(catalog.KVSet, &catalog.KVEntry{Key: key}); !catalog.IsBadRequest(err) {
+			t.Errorf("set %q: err %v, want a bad request", key, err)
+		}
+		if err := validateKVOp(catalog.KVDeleteTree, &catalog.KVEntry{Key: key}); !catalog.IsBadRequest(err) {
+			t.Errorf("delete-tree %q: err %v, want a bad request", key, err)
+		}
+		ops := catalog.TxnOps{{KV: &catalog.TxnKVOp{Verb: catalog.KVGet, Entry: catalog.KVEntry{Key: key}}}}
+		if _, err := validateTxn(ops); !catalog.IsBadRequest(err) {
+			t.Errorf("txn get %q: err %v, want a bad request", key, err)
+		}
+		ops[0].KV.Verb = catalog.KVSet
+		if _, err := validateTxn(ops); !catalog.IsBadRequest(err) {
+			t.Errorf("txn set %q: err %v, want a bad request", key, err)
+		}
+	}
+	for _, key := range []string{"a//b", "a/../b", "é/x"} {
+		if err := validateKVOp(catalog.KVSet, &catalog.KVEntry{Key: key}); err != nil {
+			t.Errorf("set %q: %v", key, err)
+		}
+	}
+}
