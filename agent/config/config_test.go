@@ -28,6 +28,7 @@ func TestDefaultConfig(t *testing.T) {
 		RaftSnapshotInterval:  30 * time.Second,
 		RaftTrailingLogs:      10240,
 		ReconnectTimeout:      72 * time.Hour,
+		RPCHoldTimeout:        7 * time.Second,
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
 	}

@@ -47,9 +47,10 @@ func TestFileValues(t *testing.T) {
 				return c.RetryInterval == 5*time.Second && c.ReconnectTimeout == 8*time.Hour &&
 					c.RaftSnapshotInterval == time.Minute && c.RetryMaxAttempts == 4
 			}},
-		{"raft settings", "a.yaml", "raft_protocol: 3\nraft_snapshot_threshold: 100\nraft_trailing_logs: 5\nperformance:\n  raft_multiplier: 10\n",
+		{"raft settings", "a.yaml", "raft_protocol: 3\nraft_snapshot_threshold: 100\nraft_trailing_logs: 5\nperformance:\n  raft_multiplier: 10\n  rpc_hold_timeout: 3s\n",
 			func(c *Config) bool {
-				return c.RaftProtocol == 3 && c.RaftSnapshotThreshold == 100 && c.RaftTrailingLogs == 5 && c.RaftMultiplier == 10
+				return c.RaftProtocol == 3 && c.RaftSnapshotThreshold == 100 && c.RaftTrailingLogs == 5 && c.RaftMultiplier == 10 &&
+					c.RPCHoldTimeout == 3*time.Second
 			}},
 		{"limits", "a.json", `{"limits": {"http_max_conns_per_client": 7}}`,
 			func(c *Config) bool { return c.HTTPMaxConnsPerClient == 7 }},

@@ -43,6 +43,7 @@ func TestValidationErrors(t *testing.T) {
 		{"encrypt length", `{"encrypt": "c2hvcnQ="}`, nil, "encrypt key decodes to 5 bytes"},
 		{"raft multiplier", `{"performance": {"raft_multiplier": 11}}`, nil,
 			"performance.raft_multiplier must be between 1 and 10 (got 11)"},
+		{"rpc hold timeout", `{"performance": {"rpc_hold_timeout": "0s"}}`, nil, "performance.rpc_hold_timeout must be positive"},
 		{"raft multiplier zero", `{"performance": {"raft_multiplier": 0}}`, nil, "must be between 1 and 10 (got 0)"},
 		{"raft protocol", `{"raft_protocol": 2}`, nil, "raft protocol 2 is not supported: only 3 is"},
 		{"reconnect timeout", `{"reconnect_timeout": "1h"}`, nil, "reconnect_timeout must be at least 8h0m0s (got 1h0m0s)"},

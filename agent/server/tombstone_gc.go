@@ -43,9 +43,20 @@ func (g *tombstoneGC) observe(now time.Time, index uint64) uint64 {
 	return reap
 }
 
+// reapTombstones commits a reap only when a tombstone is due: an empty
+// Raft entry every few minutes would cost every server a write and a
+// snapshot delta for nothing.
 func (s *Server) reapTombstones(g *tombstoneGC, now time.Time) {
 	idx := g.observe(now, s.fsm.State().LastIndex())
 	if idx == 0 {
+		return
+	}
+	oldest, err := s.fsm.State().OldestTombstone()
+	if err != nil {
+		s.logger.Warn("reap tombstones: read the oldest", "error", err)
+		return
+	}
+	if oldest == 0 || oldest > idx {
 		return
 	}
 	if _, err := s.raftApply(fsm.TombstoneRequestType, &fsm.TombstoneRequest{ReapIndex: idx}); err != nil {

@@ -182,8 +182,8 @@ func TestApplyTombstone(t *testing.T) {
 	if row := iter.Next(); row != nil {
 		t.Fatalf("tombstone %+v survived the reap", row)
 	}
-	if idx, _, _ := f.State().KVList(nil, "a/"); idx < 2 {
-		t.Fatalf("prefix index %d after reap, want >= 2", idx)
+	if idx, entries, _ := f.State().KVList(nil, "a/"); idx != 1 || len(entries) != 0 {
+		t.Fatalf("empty prefix after reap: index %d, %d entries; want 1 and none", idx, len(entries))
 	}
 }
 

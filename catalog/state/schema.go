@@ -31,6 +31,7 @@ const (
 	indexService     = "service"
 	indexNodeService = "node_service"
 	indexStatus      = "status"
+	indexReap        = "reap"
 )
 
 // IndexEntry is a row of the index table: the last Raft index that changed
@@ -99,7 +100,7 @@ func tableDefs() []tableDef {
 		{servicesSchema(), func() interface{} { return new(catalog.ServiceNode) }},
 		{checksSchema(), func() interface{} { return new(catalog.HealthCheck) }},
 		{kvsSchema(), func() interface{} { return new(catalog.KVEntry) }},
-		{idTable(TableTombstones, "Key", false), func() interface{} { return new(Tombstone) }},
+		{tombstonesSchema(), func() interface{} { return new(Tombstone) }},
 		{idTable(TableSessions, "ID", false), func() interface{} { return new(sessionRow) }},
 		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(coordinateRow) }},
 		{idTable(TableACLTokens, "AccessorID", false), func() interface{} { return new(aclTokenRow) }},
@@ -237,4 +238,15 @@ func checksSchema() *memdb.TableSchema {
 // under the id index is what answers prefix reads and prefix watches.
 func kvsSchema() *memdb.TableSchema {
 	return idTable(TableKVs, "Key", false)
+}
+
+// tombstonesSchema orders tombstones by key (for prefix reads) and by
+// index (so the reaper finds what is due without a scan).
+func tombstonesSchema() *memdb.TableSchema {
+	t := idTable(TableTombstones, "Key", false)
+	t.Indexes[indexReap] = &memdb.IndexSchema{
+		Name:    indexReap,
+		Indexer: &memdb.UintFieldIndex{Field: "Index"},
+	}
+	return t
 }

@@ -8,12 +8,6 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// graveyardKey is the index-table entry holding the highest index ever
-// passed to ReapTombstones. Reads of KV prefixes never report less, so
-// reaping the tombstone that carried a prefix's index cannot make that
-// index go backwards.
-const graveyardKey = "graveyard"
-
 // watchLimit bounds how many per-row channels one read adds to a watch set
 // before it falls back to the channel of the whole table; past that the
 // Go runtime spends more time selecting than the precision saves.

@@ -72,35 +72,47 @@ func (s *Store) KVDeleteTree(idx uint64, prefix string) error {
 	return nil
 }
 
-// ReapTombstones drops the tombstones with index <= idx and records idx as
-// the graveyard watermark that keeps prefix indexes from going backwards.
+// ReapTombstones drops the tombstones with index <= idx. Only the
+// watchers of the reaped tombstones' keys and prefixes are woken, and
+// their indexes do not rise (see prefixIndex), so none of them answers.
+// Nothing due means nothing written.
 func (s *Store) ReapTombstones(idx uint64) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	iter, err := txn.Get(TableTombstones, indexID)
+	iter, err := txn.Get(TableTombstones, indexReap)
 	if err != nil {
 		return err
 	}
 	var reaped []*Tombstone
 	for raw := iter.Next(); raw != nil; raw = iter.Next() {
-		if t := raw.(*Tombstone); t.Index <= idx {
-			reaped = append(reaped, t)
+		t := raw.(*Tombstone)
+		if t.Index > idx {
+			break
 		}
+		reaped = append(reaped, t)
+	}
+	if len(reaped) == 0 {
+		return nil
 	}
 	for _, t := range reaped {
 		if err := txn.Delete(TableTombstones, t); err != nil {
 			return err
 		}
 	}
-	keys := []string{graveyardKey}
-	if len(reaped) > 0 {
-		keys = append(keys, TableTombstones)
-	}
-	if err := indexUpdate(txn, idx, keys...); err != nil {
-		return err
-	}
 	txn.Commit()
 	return nil
+}
+
+// OldestTombstone is the index of the oldest tombstone, or 0 when there
+// is none: the leader reaps only when one is due.
+func (s *Store) OldestTombstone() (uint64, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	raw, err := txn.First(TableTombstones, indexReap)
+	if err != nil || raw == nil {
+		return 0, err
+	}
+	return raw.(*Tombstone).Index, nil
 }
 
 func getKVTxn(txn *memdb.Txn, key string) (*catalog.KVEntry, error) {

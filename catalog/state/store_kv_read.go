@@ -7,9 +7,10 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// KVGet returns the entry at key, or nil. For a missing key the index is
-// the highest of its tombstone, the KV tables and the graveyard watermark,
-// so a blocking read of a just-deleted key sees the deletion's index.
+// KVGet returns the entry at key, or nil. A missing key's index is its
+// tombstone's (so a blocking read of a just-deleted key sees the
+// deletion), or 1 when it has none: writes to other keys never move it,
+// so a watcher of a missing key wakes only when that key appears.
 func (s *Store) KVGet(ws memdb.WatchSet, key string) (uint64, *catalog.KVEntry, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
@@ -22,7 +23,10 @@ func (s *Store) KVGet(ws memdb.WatchSet, key string) (uint64, *catalog.KVEntry, 
 		e := *raw.(*catalog.KVEntry)
 		return atLeastOne(e.ModifyIndex), &e, nil
 	}
-	idx := maxIndex(txn, TableKVs, TableTombstones, graveyardKey)
+	// The channel above belongs to the deepest radix node on the key's
+	// path, so a write to a neighbour ("abz" for "abc") fires it; the
+	// re-run then finds the same index and the query keeps waiting.
+	var idx uint64
 	twatch, traw, err := txn.FirstWatch(TableTombstones, indexID, key)
 	if err != nil {
 		return 0, nil, err
@@ -31,7 +35,7 @@ func (s *Store) KVGet(ws memdb.WatchSet, key string) (uint64, *catalog.KVEntry, 
 		// Only an existing tombstone's own channel is precise; see
 		// prefixIndex for why an absent one needs no watch.
 		ws.Add(twatch)
-		idx = maxU64(idx, traw.(*Tombstone).Index)
+		idx = traw.(*Tombstone).Index
 	}
 	return atLeastOne(idx), nil, nil
 }
@@ -99,8 +103,13 @@ func (s *Store) KVKeys(ws memdb.WatchSet, prefix, separator string) (uint64, []s
 }
 
 // prefixIndex is the index of a prefix read: the newest entry or tombstone
-// under it, never below the graveyard watermark so reaping cannot lower it;
-// with nothing at all under the prefix, the KV tables' index.
+// under it, or 1 with nothing at all under it, so only changes under the
+// prefix move it.
+//
+// Reaping a tombstone can lower a prefix's index. That is safe: every
+// later change under the prefix gets an index above the reaped one, so a
+// watcher holding the higher index keeps waiting until a real change,
+// and a new reader simply starts from the lower one.
 //
 // The tombstones' channel is watched only when tombstones exist under the
 // prefix. Otherwise the radix tree can offer only an ancestor's channel,
@@ -123,7 +132,7 @@ func prefixIndex(ws memdb.WatchSet, txn *memdb.Txn, prefix string, entriesMax ui
 		found = true
 	}
 	if !found {
-		return atLeastOne(maxIndex(txn, TableKVs, TableTombstones)), nil
+		return 1, nil
 	}
-	return atLeastOne(maxU64(idx, maxIndex(txn, graveyardKey))), nil
+	return atLeastOne(idx), nil
 }

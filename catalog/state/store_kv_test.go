@@ -3,8 +3,10 @@ package state
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/go-memdb"
 )
 
 func TestKVSetKeepsCreateIndex(t *testing.T) {
@@ -105,8 +107,8 @@ func TestKVDeleteMissingIsNoop(t *testing.T) {
 	if got := s.LastIndex(); got != 4 {
 		t.Fatalf("LastIndex %d after no-op deletes, want 4", got)
 	}
-	if idx, _, _ := s.KVGet(nil, "missing"); idx != 4 {
-		t.Fatalf("missing key index %d, want 4", idx)
+	if idx, _, _ := s.KVGet(nil, "missing"); idx != 1 {
+		t.Fatalf("missing key index %d, want 1: other keys' writes must not move it", idx)
 	}
 }
 
@@ -123,7 +125,7 @@ func TestKVListAndKeys(t *testing.T) {
 		{"a/", []string{"a/b", "a/c/d", "a/c/e"}, 3},
 		{"a", []string{"a/b", "a/c/d", "a/c/e", "ab"}, 4},
 		{"", []string{"a/b", "a/c/d", "a/c/e", "ab", "b"}, 5},
-		{"zz", nil, 5},
+		{"zz", nil, 1},
 	}
 	for _, tc := range listCases {
 		idx, entries, err := s.KVList(nil, tc.prefix)
@@ -187,51 +189,83 @@ func TestKVDeleteTreeTombstonesRaisePrefixIndex(t *testing.T) {
 	}
 }
 
-func TestKVIndexMonotonicAcrossReap(t *testing.T) {
+// TestKVReapWakesOnlyWhatChanged: reaping touches only the keys and
+// prefixes whose tombstones go, never raises an index (so no watcher
+// answers), and a reap with nothing due writes nothing.
+func TestKVReapWakesOnlyWhatChanged(t *testing.T) {
 	s := newStore(t)
 	mustKVSet(t, s, 1, "a/1", "x")
 	mustKVSet(t, s, 2, "a/2", "x")
 	if err := s.KVDelete(3, "a/2"); err != nil {
 		t.Fatal(err)
 	}
-	mustKVSet(t, s, 4, "z", "x")
+	mustKVSet(t, s, 4, "b/1", "x")
 
-	var last uint64
-	check := func(step string) {
-		t.Helper()
-		lidx, _, _ := s.KVList(nil, "a/")
-		kidx, _, _ := s.KVKeys(nil, "a/", "/")
-		gidx, _, _ := s.KVGet(nil, "a/2")
-		if lidx != kidx {
-			t.Fatalf("%s: list index %d != keys index %d", step, lidx, kidx)
-		}
-		if lidx < last || gidx < last {
-			t.Fatalf("%s: index went backwards: list %d get %d, was %d", step, lidx, gidx, last)
-		}
-		last = lidx
+	aWS, bWS := memdb.NewWatchSet(), memdb.NewWatchSet()
+	aIdx, _, _ := s.KVList(aWS, "a/")
+	bIdx, _, _ := s.KVList(bWS, "b/")
+	if aIdx != 3 || bIdx != 4 {
+		t.Fatalf("indexes before reap: a/ %d b/ %d, want 3 and 4", aIdx, bIdx)
 	}
-	check("after delete")
-	if last != 3 {
-		t.Fatalf("prefix index %d after delete, want 3", last)
+
+	// Nothing is due at 2: nothing changes, nothing wakes.
+	if err := s.ReapTombstones(2); err != nil {
+		t.Fatal(err)
 	}
+	if !watchQuiet(aWS) || !watchQuiet(bWS) {
+		t.Fatal("a reap with nothing due woke a watcher")
+	}
+
 	if err := s.ReapTombstones(3); err != nil {
 		t.Fatal(err)
 	}
-	check("after reap")
-	if err := s.KVDelete(5, "a/1"); err != nil {
-		t.Fatal(err)
+	if !watchQuiet(bWS) {
+		t.Fatal("reaping a/2 woke the watcher of b/")
 	}
-	check("after deleting the last key")
-	if err := s.ReapTombstones(5); err != nil {
-		t.Fatal(err)
+	if idx, _, _ := s.KVList(nil, "b/"); idx != 4 {
+		t.Fatalf("b/ index %d after reaping under a/, want 4", idx)
 	}
-	check("after reaping everything")
+	idx, _, _ := s.KVList(nil, "a/")
+	if idx > aIdx {
+		t.Fatalf("a/ index rose to %d on a reap: its watchers would answer for nothing", idx)
+	}
+	if gidx, e, _ := s.KVGet(nil, "a/2"); e != nil || gidx > 3 {
+		t.Fatalf("reaped key: index %d entry %v", gidx, e)
+	}
+	// Any later change under the prefix is above what watchers hold.
+	mustKVSet(t, s, 5, "a/3", "x")
+	if idx, _, _ := s.KVList(nil, "a/"); idx != 5 {
+		t.Fatalf("a/ index %d after a write at 5", idx)
+	}
 
 	txn := s.db.Txn(false)
 	defer txn.Abort()
 	if raw, _ := txn.First(TableTombstones, indexID); raw != nil {
 		t.Fatalf("tombstone survived reap: %+v", raw)
 	}
+}
+
+// TestKVMissingKeyIndexIgnoresNeighbours: a missing key's index does not
+// move when a key next to it in the radix tree is written.
+func TestKVMissingKeyIndexIgnoresNeighbours(t *testing.T) {
+	s := newStore(t)
+	mustKVSet(t, s, 1, "abx", "x")
+	before, _, _ := s.KVGet(nil, "abc")
+	emptyBefore, _, _ := s.KVList(nil, "abc/")
+	mustKVSet(t, s, 2, "abz", "x")
+	after, _, _ := s.KVGet(nil, "abc")
+	emptyAfter, _, _ := s.KVList(nil, "abc/")
+	if before != after || emptyBefore != emptyAfter {
+		t.Fatalf("missing key index %d -> %d, empty prefix %d -> %d after writing a neighbour", before, after, emptyBefore, emptyAfter)
+	}
+	mustKVSet(t, s, 3, "abc", "x")
+	if idx, _, _ := s.KVGet(nil, "abc"); idx != 3 {
+		t.Fatalf("created key index %d, want 3", idx)
+	}
+}
+
+func watchQuiet(ws memdb.WatchSet) bool {
+	return ws.Watch(time.After(10 * time.Millisecond)) // true on timeout
 }
 
 func TestReapKeepsNewerTombstones(t *testing.T) {
