@@ -13,6 +13,7 @@ import (
 	"github.com/concord-dev/concord/agent/config"
 	"github.com/concord-dev/concord/agent/connlimit"
 	"github.com/concord-dev/concord/agent/httpapi"
+	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/lan"
@@ -32,6 +33,10 @@ type Agent struct {
 	server   *server.Server // server mode only
 	router   *wan.Router
 	servers  *serverList // client mode only
+	local    *local.State
+
+	reloadMu   sync.Mutex // serializes reloads; guards loadConfig
+	loadConfig func() (*config.Config, error)
 
 	http      []*http.Server
 	httpAddrs []net.Addr
@@ -136,6 +141,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		go a.trackServers(events, unsubscribe)
 	}
 
+	if err := a.startLocal(); err != nil {
+		return nil, err
+	}
 	if err := a.startHTTP(); err != nil {
 		return nil, err
 	}
@@ -259,6 +267,9 @@ func (a *Agent) Shutdown() error {
 			if err := srv.Shutdown(ctx); err != nil {
 				srv.Close()
 			}
+		}
+		if a.local != nil {
+			a.local.Close()
 		}
 		if a.server != nil {
 			errs = append(errs, a.server.Shutdown())

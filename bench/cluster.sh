@@ -7,6 +7,12 @@
 #                                  # to ./bench-results before cleaning up
 #   CONCORD=/path/to/concord bench/cluster.sh  # use that binary, build none
 #   DURATION=5s bench/cluster.sh   # shorter kv/register runs (default 10s)
+#   MODE=stability DURATION=10m bench/cluster.sh
+#                                  # leader stability under full load: kv-put
+#                                  # (64 clients) and kv-get (32) through a
+#                                  # follower for DURATION while the leader is
+#                                  # polled every second; prints the leadership
+#                                  # changes seen, then one kill -9 failover
 #
 # Runs: kv-put (32 clients, 10 s) against the leader and a follower, kv-get
 # default and stale through a follower, watch with 2000 watchers on the
@@ -142,6 +148,49 @@ notes_failover() {
 	echo "unavailable $(fmt1 "$(num "$1" unavailable_ms)")ms, acked $(num "$1" acknowledged)," \
 		"lost $(num "$1" lost), errors $(num "$1" errors)"
 }
+
+if [ "${MODE:-}" = stability ]; then
+	# Poll who leads, as every server sees it, once a second; a change of
+	# leader, or a second with none, is a leadership change.
+	(
+		prev=$LEADER
+		while :; do
+			for n in 1 2 3; do
+				cur=$(leader_of 127.0.0.$n)
+				if [ "$cur" != "$prev" ]; then
+					echo "$(date +%T) 127.0.0.$n sees leader '${cur}' (was '${prev}')" >>"$TMP/leader-changes"
+					prev=$cur
+				fi
+			done
+			sleep 1
+		done
+	) &
+	POLLER=$!
+	touch "$TMP/leader-changes"
+	echo "==> stability: kv-put 64 clients + kv-get 32 clients through $FOLLOWER for $DURATION" >&2
+	"$TMP/concord-bench" kv-get -addr "$FOLLOWER:8500" -consistency default -clients 32 -duration "$DURATION" -json >"$TMP/stab-get.json" &
+	GETTER=$!
+	bench stability-kv-put notes_ops kv-put -addr "$FOLLOWER:8500" -clients 64 -duration "$DURATION"
+	wait "$GETTER" || true
+	kill "$POLLER" 2>/dev/null || true
+	wait "$POLLER" 2>/dev/null || true
+	ROWS+=("$(printf '%-24s %10s %10s %10s  %s' stability-kv-get "$(fmt1 "$(num "$TMP/stab-get.json" ops_per_sec)")" \
+		"$(fmt1 "$(num "$TMP/stab-get.json" p50)")" "$(fmt1 "$(num "$TMP/stab-get.json" p99)")" "$(notes_ops "$TMP/stab-get.json")")")
+	changes=$(wc -l <"$TMP/leader-changes")
+	echo "==> leadership changes during the load: $changes" >&2
+	cat "$TMP/leader-changes" >&2
+	ROWS+=("$(printf '%-24s %10s %10s %10s  %s' leadership-changes - - - "$changes in $DURATION")")
+	LEADER=$(leader_of 127.0.0.1)
+	ALL=()
+	for n in 1 2 3; do [ "127.0.0.$n" = "$LEADER" ] || ALL+=("127.0.0.$n:8500"); done
+	ALL+=("$LEADER:8500")
+	bench failover-kill-leader notes_failover failover -addr "$(IFS=,; echo "${ALL[*]}")" \
+		-clients 32 -duration 15s -kill-after 3s -kill-pid "${PID_OF[$LEADER]}"
+	echo
+	printf '%-24s %10s %10s %10s  %s\n' test ops/s p50-ms p99-ms notes
+	for r in "${ROWS[@]}"; do echo "$r"; done
+	exit 0
+fi
 
 COMMON=(-clients 32 -duration "$DURATION")
 bench kv-put-leader notes_ops kv-put -addr "$LEADER:8500" "${COMMON[@]}"

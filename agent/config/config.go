@@ -73,6 +73,16 @@ type Config struct {
 	// RPCHoldTimeout is how long a call keeps looking for a server or a
 	// leader after its first failure (performance.rpc_hold_timeout).
 	RPCHoldTimeout time.Duration
+	// CheckUpdateInterval is how long a check's output-only change may
+	// wait before it is written to the catalog (check_update_interval).
+	CheckUpdateInterval time.Duration
+
+	// AEInterval (the base full anti-entropy period) and
+	// CheckReapInterval (how often services critical past their
+	// deregister_critical_service_after are removed) are not read from
+	// files, as in Consul; tests shorten them.
+	AEInterval        time.Duration
+	CheckReapInterval time.Duration
 
 	DisableUpdateCheck bool
 	ServerName         string
@@ -111,6 +121,9 @@ const (
 	defaultRaftTrailingLogs      = 10240
 	defaultReconnectTimeout      = 72 * time.Hour
 	defaultRPCHoldTimeout        = 7 * time.Second
+	defaultCheckUpdateInterval   = 5 * time.Minute
+	defaultAEInterval            = time.Minute
+	defaultCheckReapInterval     = 10 * time.Second
 	defaultHTTPMaxConnsPerClient = 200
 )
 
@@ -157,6 +170,9 @@ func (l *loader) defaults(dev bool) *Config {
 		RaftTrailingLogs:      defaultRaftTrailingLogs,
 		ReconnectTimeout:      defaultReconnectTimeout,
 		RPCHoldTimeout:        defaultRPCHoldTimeout,
+		CheckUpdateInterval:   defaultCheckUpdateInterval,
+		AEInterval:            defaultAEInterval,
+		CheckReapInterval:     defaultCheckReapInterval,
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 	}

@@ -29,6 +29,9 @@ func TestDefaultConfig(t *testing.T) {
 		RaftTrailingLogs:      10240,
 		ReconnectTimeout:      72 * time.Hour,
 		RPCHoldTimeout:        7 * time.Second,
+		CheckUpdateInterval:   5 * time.Minute,
+		AEInterval:            time.Minute,
+		CheckReapInterval:     10 * time.Second,
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
 	}

@@ -232,7 +232,7 @@ func TestUnsupportedKeysWarn(t *testing.T) {
 		{`{"ui_dir": "/ui"}`, "ui_dir"},
 		{`{"disable_remote_exec": true}`, "disable_remote_exec"},
 		{`{"service": {"name": "web", "connect": {"sidecar_service": {}}}}`, "service.connect"},
-		{`{"check": {"name": "c", "ttl": "1s", "success_before_passing": 3}}`, "check.success_before_passing"},
+		{`{"check": {"name": "c", "ttl": "1s", "shell": "/bin/sh"}}`, "check.shell"},
 	}
 	for _, tt := range tests {
 		_, warnings, path, err := loadString(t, "a.json", tt.content)

@@ -20,6 +20,7 @@ func topBlock(p *partial) *block {
 			"bootstrap_expect":           intField(&p.BootstrapExpect),
 			"check":                      checkField(&p.Checks, false),
 			"checks":                     checkField(&p.Checks, true),
+			"check_update_interval":      durField(&p.CheckUpdateInterval),
 			"client_addr":                strField(&p.ClientAddr),
 			"data_dir":                   strField(&p.DataDir),
 			"datacenter":                 strField(&p.Datacenter),
@@ -100,7 +101,7 @@ func consulOnlyTopKeys() []string {
 		"advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6",
 		"advertise_reconnect_timeout", "alt_domain", "audit", "auto_config",
 		"auto_encrypt", "auto_reload_config", "autopilot", "ca_file", "ca_path",
-		"cache", "cert_file", "check_output_max_size", "check_update_interval",
+		"cache", "cert_file", "check_output_max_size",
 		"cloud", "config_entries", "connect", "default_query_time",
 		"disable_anonymous_signature", "disable_coordinates",
 		"disable_host_node_id", "disable_http_unprintable_char_filter",
@@ -136,9 +137,7 @@ func consulOnlyServiceKeys() []string {
 
 // consulOnlyCheckKeys are check definition keys concord ignores.
 func consulOnlyCheckKeys() []string {
-	return []string{"token", "docker_container_id", "shell", "grpc_use_tls",
-		"h2ping", "h2ping_use_tls", "os_service", "success_before_passing",
-		"failures_before_critical", "failures_before_warning",
-		"output_max_size", "tls_server_name", "disable_redirects", "namespace",
+	return []string{"token", "docker_container_id", "shell",
+		"h2ping", "h2ping_use_tls", "os_service", "disable_redirects", "namespace",
 		"partition"}
 }

@@ -36,7 +36,7 @@ type partial struct {
 	RaftProtocol, RaftMultiplier            *int
 	RaftSnapshotThreshold, RaftTrailingLogs *int
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
-	RPCHoldTimeout                          *time.Duration
+	RPCHoldTimeout, CheckUpdateInterval     *time.Duration
 
 	DisableUpdateCheck    *bool
 	ServerName            *string
@@ -102,6 +102,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.RaftSnapshotInterval, src.RaftSnapshotInterval)
 	over(&dst.ReconnectTimeout, src.ReconnectTimeout)
 	over(&dst.RPCHoldTimeout, src.RPCHoldTimeout)
+	over(&dst.CheckUpdateInterval, src.CheckUpdateInterval)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
 	over(&dst.HTTPMaxConnsPerClient, src.HTTPMaxConnsPerClient)
@@ -176,6 +177,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.RaftTrailingLogs, p.RaftTrailingLogs)
 	set(&c.ReconnectTimeout, p.ReconnectTimeout)
 	set(&c.RPCHoldTimeout, p.RPCHoldTimeout)
+	set(&c.CheckUpdateInterval, p.CheckUpdateInterval)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
 	set(&c.HTTPMaxConnsPerClient, p.HTTPMaxConnsPerClient)

@@ -53,6 +53,8 @@ type CheckDefinition struct {
 	TCP           string
 	UDP           string
 	GRPC          string
+	GRPCUseTLS    bool
+	TLSServerName string
 	TTL           time.Duration
 	AliasNode     string
 	AliasService  string
@@ -62,6 +64,13 @@ type CheckDefinition struct {
 	DeregisterCriticalServiceAfter time.Duration
 	// Status is the initial status: "", passing, warning or critical.
 	Status string
+
+	// Consecutive results needed before the status changes; 0 is at once.
+	SuccessBeforePassing   int
+	FailuresBeforeWarning  int
+	FailuresBeforeCritical int
+	// OutputMaxSize bounds the output kept, in bytes (default 4096).
+	OutputMaxSize int
 
 	source string // the file it came from
 }
@@ -207,6 +216,12 @@ func decodeCheck(d *decoder, path string, v interface{}) (CheckDefinition, bool)
 			"timeout":                           durInto(&c.Timeout),
 			"deregister_critical_service_after": durInto(&c.DeregisterCriticalServiceAfter),
 			"status":                            strInto(&c.Status),
+			"grpc_use_tls":                      boolInto(&c.GRPCUseTLS),
+			"tls_server_name":                   strInto(&c.TLSServerName),
+			"success_before_passing":            intInto(&c.SuccessBeforePassing),
+			"failures_before_warning":           intInto(&c.FailuresBeforeWarning),
+			"failures_before_critical":          intInto(&c.FailuresBeforeCritical),
+			"output_max_size":                   intInto(&c.OutputMaxSize),
 		},
 		aliases:     map[string]string{"scriptargs": "args", "checkid": "id"},
 		unsupported: consulOnlyCheckKeys(),
@@ -352,6 +367,9 @@ func validateCheck(c *Config, ck *CheckDefinition) (warnings []string, errs []er
 	}
 	if ck.Timeout < 0 || ck.DeregisterCriticalServiceAfter < 0 {
 		errs = append(errs, fmt.Errorf("%s: timeout and deregister_critical_service_after cannot be negative", label))
+	}
+	if ck.SuccessBeforePassing < 0 || ck.FailuresBeforeWarning < 0 || ck.FailuresBeforeCritical < 0 || ck.OutputMaxSize < 0 {
+		errs = append(errs, fmt.Errorf("%s: success_before_passing, failures_before_warning, failures_before_critical and output_max_size cannot be negative", label))
 	}
 	switch ck.Status {
 	case "", "passing", "warning", "critical":

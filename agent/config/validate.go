@@ -248,6 +248,9 @@ func validate(c *Config) ([]string, error) {
 	if c.RaftMultiplier < 1 || c.RaftMultiplier > 10 {
 		failf("performance.raft_multiplier must be between 1 and 10 (got %d)", c.RaftMultiplier)
 	}
+	if c.CheckUpdateInterval < 0 {
+		failf("check_update_interval cannot be negative (got %s)", c.CheckUpdateInterval)
+	}
 	if c.RPCHoldTimeout <= 0 {
 		failf("performance.rpc_hold_timeout must be positive (got %s)", c.RPCHoldTimeout)
 	}

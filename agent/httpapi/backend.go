@@ -48,3 +48,12 @@ type Self struct {
 	DebugConfig map[string]interface{}
 	StartedAt   time.Time
 }
+
+// RegisterOptions qualify a registration through the API.
+type RegisterOptions struct {
+	// ReplaceExistingChecks removes the service's checks not in this request.
+	ReplaceExistingChecks bool
+	// Token is the request's ACL token, kept with the registration for
+	// anti-entropy.
+	Token string
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/concord-dev/concord/agent"
@@ -18,7 +17,8 @@ import (
 // SIGINT and SIGTERM stop it gracefully: a leader hands off leadership,
 // and the agent leaves the pool when leave_on_terminate /
 // skip_leave_on_interrupt say so (clients leave, servers keep their
-// Raft seat by default, as in Consul). SIGHUP reloads the log level.
+// Raft seat by default, as in Consul). SIGHUP reloads the configuration:
+// the log level and the config files' services and checks.
 func runAgent(args []string) int {
 	cfg, warnings, err := config.Load(args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -46,6 +46,13 @@ func runAgent(args []string) int {
 		logger.Error("agent failed to start", "error", err)
 		return 1
 	}
+	a.SetConfigLoader(func() (*config.Config, error) {
+		cfg, warnings, err := config.Load(args)
+		for _, w := range warnings {
+			logger.Warn(w)
+		}
+		return cfg, err
+	})
 	fmt.Fprintf(os.Stderr, "==> concord agent running: node %q, datacenter %q, server %v, HTTP %v\n", cfg.NodeName, cfg.Datacenter, cfg.Server, a.HTTPAddrs())
 
 	sigs := make(chan os.Signal, 4)
@@ -58,7 +65,10 @@ func runAgent(args []string) int {
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGHUP:
-				reload(args, logger)
+				logger.Info("caught signal; reloading the configuration", "signal", sig.String())
+				if err := a.Reload(); err != nil {
+					logger.Error("reload", "error", err)
+				}
 				continue
 			case syscall.SIGINT:
 				logger.Info("caught signal", "signal", sig.String())
@@ -76,16 +86,4 @@ func runAgent(args []string) int {
 			return 0
 		}
 	}
-}
-
-// reload re-reads the configuration and applies what can change without
-// a restart: today the log level. A bad file keeps the running config.
-func reload(args []string, logger hclog.Logger) {
-	cfg, _, err := config.Load(args)
-	if err != nil {
-		logger.Error("reload failed; keeping the running configuration", "error", err)
-		return
-	}
-	logger.SetLevel(hclog.LevelFromString(cfg.LogLevel))
-	logger.Info("configuration reloaded", "log_level", strings.ToLower(cfg.LogLevel))
 }
