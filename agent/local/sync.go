@@ -3,8 +3,10 @@ package local
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
@@ -336,16 +338,16 @@ func (s *State) taggedAddresses() map[string]string {
 func (s *State) sameNode(n *catalog.Node) bool {
 	return n.Address == s.cfg.Address &&
 		(s.cfg.NodeID == "" || n.ID == s.cfg.NodeID) &&
-		sameMap(n.TaggedAddresses, s.taggedAddresses()) &&
-		sameMap(n.Meta, s.cfg.NodeMeta)
+		maps.Equal(n.TaggedAddresses, s.taggedAddresses()) &&
+		maps.Equal(n.Meta, s.cfg.NodeMeta)
 }
 
 // sameService compares what the agent registers, with the catalog's
 // defaults applied to both sides.
 func sameService(a, b *catalog.NodeService) bool {
 	wa, wb := weightsOf(a), weightsOf(b)
-	return a.ID == b.ID && a.Service == b.Service && sameList(a.Tags, b.Tags) &&
-		a.Address == b.Address && a.Port == b.Port && sameMap(a.Meta, b.Meta) &&
+	return a.ID == b.ID && a.Service == b.Service && slices.Equal(a.Tags, b.Tags) &&
+		a.Address == b.Address && a.Port == b.Port && maps.Equal(a.Meta, b.Meta) &&
 		wa == wb && a.EnableTagOverride == b.EnableTagOverride
 }
 
@@ -364,28 +366,4 @@ func sameCheck(local, remote *catalog.HealthCheck, ignoreOutput bool) bool {
 		local.Status == remote.Status && local.Notes == remote.Notes &&
 		local.ServiceID == remote.ServiceID && local.Type == remote.Type &&
 		(ignoreOutput || local.Output == remote.Output)
-}
-
-func sameList(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func sameMap(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
