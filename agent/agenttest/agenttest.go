@@ -38,8 +38,19 @@ func DevConfig() *config.Config {
 // a Consul API client for it.
 func StartDev(t testing.TB) (*agent.Agent, string, *api.Client) {
 	t.Helper()
+	return StartDevWith(t, nil)
+}
+
+// StartDevWith is StartDev with tune applied to the configuration first;
+// tune may be nil.
+func StartDevWith(t testing.TB, tune func(*config.Config)) (*agent.Agent, string, *api.Client) {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
-	a, err := agent.New(DevConfig(), logger)
+	cfg := DevConfig()
+	if tune != nil {
+		tune(cfg)
+	}
+	a, err := agent.New(cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func newHTTPProbe(spec Spec, client *http.Client) probe {
 				}
 				continue
 			}
-			req.Header[k] = vs
+			req.Header[http.CanonicalHeaderKey(k)] = vs
 		}
 		if req.Header.Get("User-Agent") == "" {
 			req.Header.Set("User-Agent", userAgent)

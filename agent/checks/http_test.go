@@ -54,28 +54,36 @@ func TestHTTPRequest(t *testing.T) {
 		Method: "POST",
 		Body:   `{"ping":true}`,
 		Header: map[string][]string{
-			"X-Token": {"a", "b"},
-			"host":    {"example.test"},
+			"X-Token":    {"a", "b"},
+			"host":       {"example.test"},
+			"user-agent": {"probe/1"},
 		},
 	}), nil)
 	if status, out := runProbe(p, 5*time.Second); status != catalog.HealthPassing {
 		t.Fatalf("got %s %q", status, out)
 	}
 	r := <-got
+	if b := <-bodies; b != `{"ping":true}` {
+		t.Errorf("body = %q", b)
+	}
+	// Without a User-Agent header the check sends Consul's.
+	p = newHTTPProbe(withDefaults(Spec{HTTP: srv.URL}), nil)
+	runProbe(p, 5*time.Second)
+	<-bodies
+	if ua := (<-got).Header.Get("User-Agent"); ua != "Consul Health Check" {
+		t.Errorf("default User-Agent = %q", ua)
+	}
 	if r.Method != "POST" || r.URL.String() != "/health?x=1" {
 		t.Errorf("request %s %s", r.Method, r.URL)
 	}
 	if r.Host != "example.test" {
 		t.Errorf("Host = %q, want the Host header's", r.Host)
 	}
-	if ua := r.Header.Get("User-Agent"); ua != "Consul Health Check" {
-		t.Errorf("User-Agent = %q", ua)
+	if ua := r.Header.Values("User-Agent"); len(ua) != 1 || ua[0] != "probe/1" {
+		t.Errorf("User-Agent = %q, want the spec's only", ua)
 	}
 	if v := r.Header.Values("X-Token"); len(v) != 2 || v[0] != "a" || v[1] != "b" {
 		t.Errorf("X-Token = %q", v)
-	}
-	if b := <-bodies; b != `{"ping":true}` {
-		t.Errorf("body = %q", b)
 	}
 	if !r.Close {
 		t.Errorf("the request asked for a kept-alive connection")
