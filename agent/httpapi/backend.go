@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/concord-dev/concord/agent/checks"
+	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 )
 
@@ -47,4 +49,45 @@ type Self struct {
 	// DebugConfig is the effective configuration, secrets removed.
 	DebugConfig map[string]interface{}
 	StartedAt   time.Time
+}
+
+// Local is the agent's own node: the services and checks it registers and
+// runs, kept in step with the catalog by anti-entropy (agent/local). Safe for
+// concurrent use. Errors: catalog.ErrNotFound (wrapped, with a message naming
+// the ID) for an unknown service or check ID; *catalog.BadRequest for invalid
+// input (answered 400 with its text).
+type Local interface {
+	// LocalServices lists the services registered on this agent, sorted by ID.
+	LocalServices() []*catalog.NodeService
+	// LocalChecks lists this agent's checks (including maintenance checks),
+	// sorted by CheckID. Node is the agent's node name; ServiceName and
+	// ServiceTags are filled for service checks; Type is the check kind
+	// ("http", "ttl", ...; "maintenance" for maintenance checks).
+	LocalChecks() []*catalog.HealthCheck
+	// RegisterService adds or replaces a service with its checks. The
+	// checks' ServiceID is the service's ID.
+	RegisterService(svc *catalog.NodeService, chks []checks.Spec, opts RegisterOptions) error
+	DeregisterService(id string) error
+	// RegisterCheck adds or replaces one check (a node check when ServiceID is "").
+	RegisterCheck(spec checks.Spec, opts RegisterOptions) error
+	DeregisterCheck(id string) error
+	// UpdateTTLCheck sets a TTL check's status (passing, warning or critical)
+	// and output. Not a TTL check: *catalog.BadRequest.
+	UpdateTTLCheck(id, status, output string) error
+	// ServiceMaintenance puts a service in (or out of) maintenance: a
+	// critical check "_service_maintenance:<id>" with reason as its notes.
+	ServiceMaintenance(id string, enable bool, reason string) error
+	// NodeMaintenance does the same for the whole node ("_node_maintenance").
+	NodeMaintenance(enable bool, reason string)
+	// Reload re-reads the agent's configuration files.
+	Reload() error
+}
+
+// RegisterOptions qualify a registration through the API.
+type RegisterOptions struct {
+	// ReplaceExistingChecks removes the service's checks not in this request.
+	ReplaceExistingChecks bool
+	// Token is the request's ACL token, kept with the registration for
+	// anti-entropy.
+	Token string
 }
