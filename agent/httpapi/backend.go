@@ -12,6 +12,8 @@ import (
 // Agent is what the HTTP API needs from the running agent. It is declared
 // here, where it is consumed, so handlers can be tested against a fake.
 type Agent interface {
+	Local
+
 	// RPC sends a catalog.Method* call to the servers (or serves it in
 	// process on a server). args and reply are the types catalog/methods.go
 	// names. Datacenter and token travel inside args.
