@@ -106,8 +106,8 @@ func decodeServiceRegistration(raw json.RawMessage) (*catalog.NodeService, []che
 	return svc, specs, nil
 }
 
-// decodeWeights reads Weights: 1/1 when absent; Passing at least 1 and
-// Warning at least 0 otherwise.
+// decodeWeights reads Weights: 1/1 when absent or both zero; Passing at
+// least 1 and Warning at least 0 otherwise.
 func decodeWeights(o *looseObject) (*catalog.Weights, error) {
 	w := &catalog.Weights{Passing: 1, Warning: 1}
 	wo, ok, err := o.object("Weights")
@@ -116,6 +116,10 @@ func decodeWeights(o *looseObject) (*catalog.Weights, error) {
 	}
 	if err := firstError(wo.integer(&w.Passing, false, "Passing"), wo.integer(&w.Warning, false, "Warning")); err != nil {
 		return nil, err
+	}
+	if w.Passing == 0 && w.Warning == 0 {
+		// An empty Weights object (a client's zero value) means unset.
+		return &catalog.Weights{Passing: 1, Warning: 1}, nil
 	}
 	if w.Passing < 1 {
 		return nil, badRequest("Invalid Weights.Passing: %d must be greater than 0", w.Passing)

@@ -51,7 +51,7 @@ func TestAgentServiceRegisterDecoding(t *testing.T) {
 	}{
 		{
 			name: "CamelCase with defaults",
-			body: `{"Name":"web","Port":80,"Tags":["a"],"Check":{"TTL":"15s"},"Checks":null}`,
+			body: `{"Name":"web","Port":80,"Tags":["a"],"Weights":{"Passing":0,"Warning":0},"Check":{"TTL":"15s"},"Checks":null}`,
 			wantSvc: &catalog.NodeService{ID: "web", Service: "web", Port: 80, Tags: []string{"a"},
 				Weights: &catalog.Weights{Passing: 1, Warning: 1}},
 			wantCheck: []checks.Spec{{ID: "service:web", Name: "Service 'web' check", ServiceID: "web", TTL: 15 * time.Second}},
@@ -115,7 +115,8 @@ func TestAgentServiceRegisterBadInput(t *testing.T) {
 		{`{"Name":"web","Port":70000}`, "Invalid Port"},
 		{`{"Name":"web","Port":"80"}`, "Port: expected a whole number"},
 		{`{"Name":"web","Tags":"a"}`, "Tags: expected a list of strings"},
-		{`{"Name":"web","Weights":{"Passing":0}}`, "Weights.Passing"},
+		{`{"Name":"web","Weights":{"Passing":0,"Warning":1}}`, "Weights.Passing"},
+		{`{"Name":"web","Weights":{"Passing":1,"Warning":-1}}`, "Weights.Warning"},
 		{`{"Name":"web","Meta":{"consul-x":"1"}}`, "reserved prefix"},
 		{`{"Name":"web","Check":{"TTL":"soon"}}`, `Check.TTL: invalid duration "soon"`},
 		{`{"Name":"web","Checks":[{"TTL":"1s"},{"HTTP":"http://x","Interval":"-5s"}]}`, "Checks[1].Interval: duration -5s must not be negative"},
