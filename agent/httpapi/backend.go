@@ -4,12 +4,16 @@ import (
 	"context"
 	"time"
 
+	"github.com/concord-dev/concord/agent/checks"
+	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 )
 
 // Agent is what the HTTP API needs from the running agent. It is declared
 // here, where it is consumed, so handlers can be tested against a fake.
 type Agent interface {
+	Local
+
 	// RPC sends a catalog.Method* call to the servers (or serves it in
 	// process on a server). args and reply are the types catalog/methods.go
 	// names. Datacenter and token travel inside args.
@@ -47,6 +51,38 @@ type Self struct {
 	// DebugConfig is the effective configuration, secrets removed.
 	DebugConfig map[string]interface{}
 	StartedAt   time.Time
+}
+
+// Local is the agent's own node: the services and checks it registers and
+// runs, kept in step with the catalog by anti-entropy (agent/local). Safe for
+// concurrent use. Errors: catalog.ErrNotFound (wrapped, with a message naming
+// the ID) for an unknown service or check ID; *catalog.BadRequest for invalid
+// input (answered 400 with its text).
+type Local interface {
+	// LocalServices lists the services registered on this agent, sorted by ID.
+	LocalServices() []*catalog.NodeService
+	// LocalChecks lists this agent's checks (including maintenance checks),
+	// sorted by CheckID. Node is the agent's node name; ServiceName and
+	// ServiceTags are filled for service checks; Type is the check kind
+	// ("http", "ttl", ...; "maintenance" for maintenance checks).
+	LocalChecks() []*catalog.HealthCheck
+	// RegisterService adds or replaces a service with its checks. The
+	// checks' ServiceID is the service's ID.
+	RegisterService(svc *catalog.NodeService, chks []checks.Spec, opts RegisterOptions) error
+	DeregisterService(id string) error
+	// RegisterCheck adds or replaces one check (a node check when ServiceID is "").
+	RegisterCheck(spec checks.Spec, opts RegisterOptions) error
+	DeregisterCheck(id string) error
+	// UpdateTTLCheck sets a TTL check's status (passing, warning or critical)
+	// and output. Not a TTL check: *catalog.BadRequest.
+	UpdateTTLCheck(id, status, output string) error
+	// ServiceMaintenance puts a service in (or out of) maintenance: a
+	// critical check "_service_maintenance:<id>" with reason as its notes.
+	ServiceMaintenance(id string, enable bool, reason string) error
+	// NodeMaintenance does the same for the whole node ("_node_maintenance").
+	NodeMaintenance(enable bool, reason string)
+	// Reload re-reads the agent's configuration files.
+	Reload() error
 }
 
 // RegisterOptions qualify a registration through the API.

@@ -21,6 +21,8 @@ import (
 // fakeAgent is an in-memory Agent: just enough of the servers' RPC to
 // drive every endpoint, plus a record of each call's arguments.
 type fakeAgent struct {
+	*fakeLocal
+
 	mu       sync.Mutex
 	index    uint64
 	kv       map[string]*catalog.KVEntry
@@ -50,13 +52,14 @@ type fakeCall struct {
 
 func newFakeAgent() *fakeAgent {
 	return &fakeAgent{
-		index:    10,
-		kv:       map[string]*catalog.KVEntry{},
-		nodes:    map[string]*catalog.Node{},
-		services: map[string]map[string]*catalog.NodeService{},
-		leader:   "10.0.0.1:8300",
-		peers:    []string{"10.0.0.1:8300", "10.0.0.2:8300"},
-		errs:     map[string]error{},
+		fakeLocal: newFakeLocal("node1"),
+		index:     10,
+		kv:        map[string]*catalog.KVEntry{},
+		nodes:     map[string]*catalog.Node{},
+		services:  map[string]map[string]*catalog.NodeService{},
+		leader:    "10.0.0.1:8300",
+		peers:     []string{"10.0.0.1:8300", "10.0.0.2:8300"},
+		errs:      map[string]error{},
 		members: []lan.Member{{
 			Name: "node1", Addr: net.ParseIP("10.0.0.1"), Port: 8301, Status: lan.StatusAlive,
 			Tags:        map[string]string{"role": "consul", "dc": "dc1"},

@@ -148,6 +148,22 @@ func (s *Server) routes() []route {
 		{"/v1/agent/join/", methodsPut, s.agentJoin},
 		{"/v1/agent/leave", methodsPut, s.agentLeave},
 		{"/v1/agent/force-leave/", methodsPut, s.agentForceLeave},
+		{"/v1/agent/reload", methodsPut, s.agentReload},
+		{"/v1/agent/maintenance", methodsPut, s.agentNodeMaintenance},
+
+		{"/v1/agent/services", methodsGet, s.agentServices},
+		{"/v1/agent/service/", methodsGet, s.agentService},
+		{"/v1/agent/service/register", methodsPut, s.agentServiceRegister},
+		{"/v1/agent/service/deregister/", methodsPut, s.agentServiceDeregister},
+		{"/v1/agent/service/maintenance/", methodsPut, s.agentServiceMaintenance},
+
+		{"/v1/agent/checks", methodsGet, s.agentChecks},
+		{"/v1/agent/check/register", methodsPut, s.agentCheckRegister},
+		{"/v1/agent/check/deregister/", methodsPut, s.agentCheckDeregister},
+		{"/v1/agent/check/pass/", methodsPut, s.agentCheckTTL(catalog.HealthPassing)},
+		{"/v1/agent/check/warn/", methodsPut, s.agentCheckTTL(catalog.HealthWarning)},
+		{"/v1/agent/check/fail/", methodsPut, s.agentCheckTTL(catalog.HealthCritical)},
+		{"/v1/agent/check/update/", methodsPut, s.agentCheckUpdate},
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
@@ -191,7 +207,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, path))
+		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s: use %s",
+			r.Method, path, strings.Join(rt.methods, " or ")))
 		return
 	}
 	if r.Body != nil && r.Body != http.NoBody {

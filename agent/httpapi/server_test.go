@@ -87,7 +87,8 @@ func TestWrongMethod(t *testing.T) {
 		if got := resp.Header.Get("Allow"); got != c.allow {
 			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
 		}
-		if want := "method " + c.method + " not allowed on " + c.path; body != want {
+		use := strings.ReplaceAll(strings.TrimSuffix(c.allow, ", OPTIONS"), ", ", " or ")
+		if want := "method " + c.method + " not allowed on " + c.path + ": use " + use; body != want {
 			t.Errorf("%s %s: body %q, want %q", c.method, c.path, body, want)
 		}
 	}

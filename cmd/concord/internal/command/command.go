@@ -63,6 +63,11 @@ func builtins() map[string]spec {
 		"operator raft":             operatorRaftSpec(),
 		"operator raft list-peers":  raftListPeersSpec(),
 		"operator raft remove-peer": raftRemovePeerSpec(),
+		"services":                  servicesSpec(),
+		"services register":         servicesRegisterSpec(),
+		"services deregister":       servicesDeregisterSpec(),
+		"maint":                     maintSpec(),
+		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
 		"version":                   versionSpec(),
 	}

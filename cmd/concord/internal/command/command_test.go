@@ -15,8 +15,11 @@ Available commands are:
     join           Tell concord agent to join cluster
     kv             Interact with the key-value store
     leave          Gracefully leaves the concord cluster and shuts down
+    maint          Controls node or service maintenance mode
     members        Lists the members of a concord cluster
     operator       Provides cluster-level tools for concord operators
+    reload         Triggers the agent to reload configuration files
+    services       Interact with services
     validate       Validate config files/directories
     version        Prints the concord version
 
