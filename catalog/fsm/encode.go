@@ -20,6 +20,7 @@ const (
 	KVSRequestType        MessageType = 2 // *catalog.KVRequest
 	TxnRequestType        MessageType = 3 // *catalog.TxnRequest
 	TombstoneRequestType  MessageType = 4 // *TombstoneRequest
+	ACLRequestType        MessageType = 5 // *catalog.ACLRequest
 
 	// IgnoreUnknownTypeFlag marks a command that servers which do not know
 	// its type may skip instead of panicking. A new command type that is

@@ -82,6 +82,8 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		return applyTxn(st, l.Index, body)
 	case TombstoneRequestType:
 		return applyTombstone(st, body)
+	case ACLRequestType:
+		return applyACL(st, l.Index, body)
 	}
 	if ignoreUnknown {
 		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)

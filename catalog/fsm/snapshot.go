@@ -38,6 +38,7 @@ const (
 	aclTokenRecord      recordType = 8
 	aclPolicyRecord     recordType = 9
 	preparedQueryRecord recordType = 10
+	aclRoleRecord       recordType = 11
 
 	endRecord recordType = 127
 
@@ -70,6 +71,8 @@ func recordTable(rt recordType) (string, bool) {
 		return state.TableACLPolicies, true
 	case preparedQueryRecord:
 		return state.TablePreparedQueries, true
+	case aclRoleRecord:
+		return state.TableACLRoles, true
 	}
 	return "", false
 }

@@ -21,6 +21,7 @@ const (
 	TableCoordinates     = "coordinates"
 	TableACLTokens       = "acl_tokens"
 	TableACLPolicies     = "acl_policies"
+	TableACLRoles        = "acl_roles"
 	TablePreparedQueries = "prepared_queries"
 )
 
@@ -32,6 +33,8 @@ const (
 	indexNodeService = "node_service"
 	indexStatus      = "status"
 	indexReap        = "reap"
+	indexSecret      = "secret"
+	indexName        = "name"
 )
 
 // IndexEntry is a row of the index table: the last Raft index that changed
@@ -65,19 +68,6 @@ type coordinateRow struct {
 	Coord []float64
 }
 
-type aclTokenRow struct {
-	AccessorID  string
-	CreateIndex uint64
-	ModifyIndex uint64
-}
-
-type aclPolicyRow struct {
-	ID          string
-	Name        string
-	CreateIndex uint64
-	ModifyIndex uint64
-}
-
 type preparedQueryRow struct {
 	ID          string
 	Name        string
@@ -103,8 +93,9 @@ func tableDefs() []tableDef {
 		{tombstonesSchema(), func() interface{} { return new(Tombstone) }},
 		{idTable(TableSessions, "ID", false), func() interface{} { return new(sessionRow) }},
 		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(coordinateRow) }},
-		{idTable(TableACLTokens, "AccessorID", false), func() interface{} { return new(aclTokenRow) }},
-		{idTable(TableACLPolicies, "ID", false), func() interface{} { return new(aclPolicyRow) }},
+		{aclTokensSchema(), func() interface{} { return new(catalog.ACLToken) }},
+		{namedTable(TableACLPolicies), func() interface{} { return new(catalog.ACLPolicy) }},
+		{namedTable(TableACLRoles), func() interface{} { return new(catalog.ACLRole) }},
 		{idTable(TablePreparedQueries, "ID", false), func() interface{} { return new(preparedQueryRow) }},
 		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
 	}
@@ -247,6 +238,29 @@ func tombstonesSchema() *memdb.TableSchema {
 	t.Indexes[indexReap] = &memdb.IndexSchema{
 		Name:    indexReap,
 		Indexer: &memdb.UintFieldIndex{Field: "Index"},
+	}
+	return t
+}
+
+// aclTokensSchema finds a token by accessor (operators) and by secret
+// (every request).
+func aclTokensSchema() *memdb.TableSchema {
+	t := idTable(TableACLTokens, "AccessorID", false)
+	t.Indexes[indexSecret] = &memdb.IndexSchema{
+		Name:    indexSecret,
+		Unique:  true,
+		Indexer: &memdb.StringFieldIndex{Field: "SecretID"},
+	}
+	return t
+}
+
+// namedTable is an ACL table keyed by ID with unique names.
+func namedTable(name string) *memdb.TableSchema {
+	t := idTable(name, "ID", false)
+	t.Indexes[indexName] = &memdb.IndexSchema{
+		Name:    indexName,
+		Unique:  true,
+		Indexer: &memdb.StringFieldIndex{Field: "Name", Lowercase: true},
 	}
 	return t
 }

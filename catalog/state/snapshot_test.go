@@ -29,8 +29,9 @@ func populate(t *testing.T, s *Store) {
 	for table, row := range map[string]interface{}{
 		TableSessions:        &sessionRow{ID: "s1", Node: "n1", CreateIndex: 7, ModifyIndex: 7},
 		TableCoordinates:     &coordinateRow{Node: "n1", Coord: []float64{1, 2}},
-		TableACLTokens:       &aclTokenRow{AccessorID: "t1"},
-		TableACLPolicies:     &aclPolicyRow{ID: "p1", Name: "global"},
+		TableACLTokens:       &catalog.ACLToken{AccessorID: "t1", SecretID: "s1"},
+		TableACLPolicies:     &catalog.ACLPolicy{ID: "p1", Name: "global"},
+		TableACLRoles:        &catalog.ACLRole{ID: "r1", Name: "ops"},
 		TablePreparedQueries: &preparedQueryRow{ID: "q1", Name: "geo"},
 	} {
 		if err := txn.Insert(table, row); err != nil {
