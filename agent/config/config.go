@@ -87,6 +87,11 @@ type Config struct {
 	DisableUpdateCheck bool
 	ServerName         string
 
+	ACL ACL
+	// PrimaryDatacenter is where ACL objects are authored (default: this
+	// datacenter).
+	PrimaryDatacenter string
+
 	// HTTPMaxConnsPerClient bounds the HTTP connections one client IP may
 	// hold open (limits.http_max_conns_per_client); 0 means no limit.
 	HTTPMaxConnsPerClient int
@@ -173,6 +178,7 @@ func (l *loader) defaults(dev bool) *Config {
 		CheckUpdateInterval:   defaultCheckUpdateInterval,
 		AEInterval:            defaultAEInterval,
 		CheckReapInterval:     defaultCheckReapInterval,
+		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 	}
@@ -223,4 +229,29 @@ func firstPrivateIPv4() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// ACL is the acl {} block.
+type ACL struct {
+	Enabled bool
+	// DefaultPolicy (allow or deny) decides what no rule covers.
+	DefaultPolicy string
+	// DownPolicy (allow, deny or extend-cache) decides for a client agent
+	// whose servers cannot resolve a token.
+	DownPolicy             string
+	EnableTokenPersistence bool
+	// TokenTTL is how long an agent caches a token's resolution.
+	TokenTTL time.Duration
+	Tokens   ACLTokens
+}
+
+// ACLTokens are the agent's own tokens. They are secrets: never logged,
+// and removed from /v1/agent/self's DebugConfig.
+type ACLTokens struct {
+	InitialManagement string
+	Agent             string
+	AgentRecovery     string
+	Default           string
+	DNS               string
+	Replication       string
 }

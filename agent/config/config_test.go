@@ -32,6 +32,7 @@ func TestDefaultConfig(t *testing.T) {
 		CheckUpdateInterval:   5 * time.Minute,
 		AEInterval:            time.Minute,
 		CheckReapInterval:     10 * time.Second,
+		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
 	}

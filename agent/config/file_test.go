@@ -164,7 +164,7 @@ func TestFileErrors(t *testing.T) {
 		{"unknown nested key", "a.json", `{"ports": {"htp": 1}}`,
 			[]string{`FILE: unknown key "ports.htp"; allowed keys in "ports": dns, http, https, serf_lan, serf_wan, server (did you mean "http"?)`}},
 		{"unknown top-level key", "a.json", `{"datacentre": "x"}`,
-			[]string{`FILE: unknown key "datacentre"; allowed keys in the top level: addresses, advertise_addr,`,
+			[]string{`FILE: unknown key "datacentre"; allowed keys in the top level: acl, addresses, advertise_addr,`,
 				`(did you mean "datacenter"?)`}},
 		{"unknown key far from any", "a.json", `{"zzzzzzzz": 1}`,
 			[]string{`unknown key "zzzzzzzz"`}},

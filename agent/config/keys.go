@@ -9,6 +9,31 @@ func topBlock(p *partial) *block {
 	return &block{
 		name: "the top level",
 		fields: map[string]setter{
+			"acl": blockField(&block{
+				name: `"acl"`,
+				fields: map[string]setter{
+					"enabled":                  boolField(&p.ACL.Enabled),
+					"default_policy":           strField(&p.ACL.DefaultPolicy),
+					"down_policy":              strField(&p.ACL.DownPolicy),
+					"enable_token_persistence": boolField(&p.ACL.EnableTokenPersistence),
+					"token_ttl":                durField(&p.ACL.TokenTTL),
+					"tokens": blockField(&block{
+						name: `"acl.tokens"`,
+						fields: map[string]setter{
+							"initial_management": strField(&p.ACL.InitialManagement),
+							"master":             strField(&p.ACL.InitialManagement),
+							"agent":              strField(&p.ACL.Agent),
+							"agent_recovery":     strField(&p.ACL.AgentRecovery),
+							"agent_master":       strField(&p.ACL.AgentRecovery),
+							"default":            strField(&p.ACL.Default),
+							"dns":                strField(&p.ACL.DNS),
+							"replication":        strField(&p.ACL.Replication),
+						},
+						unsupported: []string{"config_file_service_registration", "managed_service_provider"},
+					}),
+				},
+				unsupported: []string{"enable_key_list_policy", "policy_ttl", "role_ttl", "enable_token_replication", "msp_disable_bootstrap"},
+			}),
 			"addresses": blockField(&block{
 				name:        `"addresses"`,
 				fields:      map[string]setter{"http": strField(&p.HTTPAddr), "dns": strField(&p.DNSAddr)},
@@ -51,6 +76,7 @@ func topBlock(p *partial) *block {
 				},
 				unsupported: []string{"leave_drain_time", "grpc_keepalive_interval", "grpc_keepalive_timeout"},
 			}),
+			"primary_datacenter": strField(&p.PrimaryDatacenter),
 			"ports": blockField(&block{
 				name: `"ports"`,
 				fields: map[string]setter{
@@ -94,7 +120,7 @@ func topBlock(p *partial) *block {
 // does not implement yet.
 func consulOnlyTopKeys() []string {
 	return []string{
-		"acl", "acl_agent_master_token", "acl_agent_token", "acl_datacenter",
+		"acl_agent_master_token", "acl_agent_token", "acl_datacenter",
 		"acl_default_policy", "acl_down_policy", "acl_enable_key_list_policy",
 		"acl_master_token", "acl_replication_token", "acl_token", "acl_ttl",
 		"advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan",
@@ -113,7 +139,7 @@ func consulOnlyTopKeys() []string {
 		"license_path", "locality", "log_file", "log_rotate_bytes",
 		"log_rotate_duration", "log_rotate_max_files", "max_query_time",
 		"non_voting_server", "partition", "peering", "pid_file",
-		"primary_datacenter", "primary_gateways", "primary_gateways_interval",
+		"primary_gateways", "primary_gateways_interval",
 		"protocol", "raft_boltdb", "raft_logstore", "read_replica",
 		"reconnect_timeout_wan", "rejoin_after_leave", "reporting",
 		"retry_interval_wan", "retry_join_wan", "retry_max_wan", "rpc",

@@ -174,7 +174,10 @@ func TestConsulConfigWithUnsupportedKeys(t *testing.T) {
 	if c.RaftMultiplier != 5 || !c.UI || c.BootstrapExpect != 3 || !reflect.DeepEqual(c.HTTPAddrs, []string{"0.0.0.0"}) {
 		t.Fatalf("config = %+v", c)
 	}
-	for _, key := range []string{"acl", "addresses.grpc", "ca_file", "cert_file", "connect", "key_file",
+	if !c.ACL.Enabled || c.ACL.DefaultPolicy != "deny" {
+		t.Errorf("acl block not read: %+v", c.ACL)
+	}
+	for _, key := range []string{"addresses.grpc", "ca_file", "cert_file", "connect", "key_file",
 		"performance.leave_drain_time", "ports.grpc", "telemetry", "ui_config.dir", "verify_incoming",
 		"verify_outgoing", "watches"} {
 		want := file + `: key "` + key + `" is not supported yet and is ignored`

@@ -38,13 +38,38 @@ type partial struct {
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
 	RPCHoldTimeout, CheckUpdateInterval     *time.Duration
 
-	DisableUpdateCheck    *bool
-	ServerName            *string
+	DisableUpdateCheck *bool
+	ServerName         *string
+
+	ACL                   aclPartial
+	PrimaryDatacenter     *string
 	HTTPMaxConnsPerClient *int
 
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
+}
+
+type aclPartial struct {
+	Enabled, EnableTokenPersistence                       *bool
+	DefaultPolicy, DownPolicy                             *string
+	TokenTTL                                              *time.Duration
+	InitialManagement, Agent, AgentRecovery, Default, DNS *string
+	Replication                                           *string
+}
+
+func (dst *aclPartial) merge(src *aclPartial) {
+	over(&dst.Enabled, src.Enabled)
+	over(&dst.EnableTokenPersistence, src.EnableTokenPersistence)
+	over(&dst.DefaultPolicy, src.DefaultPolicy)
+	over(&dst.DownPolicy, src.DownPolicy)
+	over(&dst.TokenTTL, src.TokenTTL)
+	over(&dst.InitialManagement, src.InitialManagement)
+	over(&dst.Agent, src.Agent)
+	over(&dst.AgentRecovery, src.AgentRecovery)
+	over(&dst.Default, src.Default)
+	over(&dst.DNS, src.DNS)
+	over(&dst.Replication, src.Replication)
 }
 
 type portsPartial struct {
@@ -105,6 +130,8 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.CheckUpdateInterval, src.CheckUpdateInterval)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
+	dst.ACL.merge(&src.ACL)
+	over(&dst.PrimaryDatacenter, src.PrimaryDatacenter)
 	over(&dst.HTTPMaxConnsPerClient, src.HTTPMaxConnsPerClient)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
@@ -180,6 +207,18 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.CheckUpdateInterval, p.CheckUpdateInterval)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
+	set(&c.ACL.Enabled, p.ACL.Enabled)
+	set(&c.ACL.EnableTokenPersistence, p.ACL.EnableTokenPersistence)
+	set(&c.ACL.DefaultPolicy, p.ACL.DefaultPolicy)
+	set(&c.ACL.DownPolicy, p.ACL.DownPolicy)
+	set(&c.ACL.TokenTTL, p.ACL.TokenTTL)
+	set(&c.ACL.Tokens.InitialManagement, p.ACL.InitialManagement)
+	set(&c.ACL.Tokens.Agent, p.ACL.Agent)
+	set(&c.ACL.Tokens.AgentRecovery, p.ACL.AgentRecovery)
+	set(&c.ACL.Tokens.Default, p.ACL.Default)
+	set(&c.ACL.Tokens.DNS, p.ACL.DNS)
+	set(&c.ACL.Tokens.Replication, p.ACL.Replication)
+	set(&c.PrimaryDatacenter, p.PrimaryDatacenter)
 	set(&c.HTTPMaxConnsPerClient, p.HTTPMaxConnsPerClient)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v

@@ -248,6 +248,19 @@ func validate(c *Config) ([]string, error) {
 	if c.RaftMultiplier < 1 || c.RaftMultiplier > 10 {
 		failf("performance.raft_multiplier must be between 1 and 10 (got %d)", c.RaftMultiplier)
 	}
+	switch c.ACL.DefaultPolicy {
+	case "allow", "deny":
+	default:
+		failf("acl.default_policy must be allow or deny (got %q)", c.ACL.DefaultPolicy)
+	}
+	switch c.ACL.DownPolicy {
+	case "allow", "deny", "extend-cache", "async-cache":
+	default:
+		failf("acl.down_policy must be allow, deny or extend-cache (got %q)", c.ACL.DownPolicy)
+	}
+	if c.ACL.TokenTTL <= 0 {
+		failf("acl.token_ttl must be positive (got %s)", c.ACL.TokenTTL)
+	}
 	if c.CheckUpdateInterval < 0 {
 		failf("check_update_interval cannot be negative (got %s)", c.CheckUpdateInterval)
 	}
