@@ -91,6 +91,9 @@ const (
 // the acl-bootstrap-reset file to allow a second bootstrap.
 type ACLRequest struct {
 	WriteRequest
+	// Create: a Set makes a new object (an ID may be given) instead of
+	// updating the one named by its ID, which must exist.
+	Create     bool
 	Op         ACLOp
 	Token      *ACLToken
 	Policy     *ACLPolicy
@@ -150,9 +153,5 @@ type ACLResolveRequest struct {
 	SecretID string
 }
 
-// ErrACLDisabled is the answer of ACL endpoints on a datacenter without
-// ACLs; ErrACLNotFound names a token that does not exist.
-const (
-	ACLDisabledText = "ACL support disabled"
-	ACLNotFoundText = "ACL not found"
-)
+// ACLNotFoundText is the answer for a token that does not exist.
+const ACLNotFoundText = "ACL not found"

@@ -17,9 +17,13 @@ var (
 	ErrNotFound         = errors.New("Not found")
 	ErrRateLimited      = errors.New("rate limit exceeded")
 	ErrNotReady         = errors.New("server is not ready to serve consistent reads")
+	// ErrACLDisabled answers ACL endpoints where ACLs are off (HTTP 401).
+	ErrACLDisabled = errors.New("ACL support disabled")
+	// ErrACLNotFound answers a request whose token does not exist (403).
+	ErrACLNotFound = errors.New(ACLNotFoundText)
 )
 
-var sentinels = []error{ErrNoLeader, ErrNoServers, ErrUnknownDC, ErrPermissionDenied, ErrNotFound, ErrRateLimited, ErrNotReady}
+var sentinels = []error{ErrNoLeader, ErrNoServers, ErrUnknownDC, ErrPermissionDenied, ErrNotFound, ErrRateLimited, ErrNotReady, ErrACLDisabled, ErrACLNotFound}
 
 // badRequestPrefix marks an error caused by the caller's input, so that the
 // HTTP layer answers 400 however many hops the error crossed.

@@ -25,6 +25,25 @@ const (
 	MethodStatusRaftStats     = "Status.RaftStats"              // *struct{}, *RaftStats
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
+
+	// ACL methods. Reads answer 401 (catalog.ErrACLDisabled) when ACLs are
+	// off; every method needs acl:read or acl:write except Bootstrap,
+	// Resolve and a token's read of itself (ACLReadRequest.BySecret).
+	MethodACLBootstrap    = "ACL.Bootstrap"    // *ACLRequest, *ACLToken
+	MethodACLTokenSet     = "ACL.TokenSet"     // *ACLRequest{Token, Create}, *ACLToken
+	MethodACLTokenRead    = "ACL.TokenRead"    // *ACLReadRequest, *IndexedACLTokens
+	MethodACLTokenDelete  = "ACL.TokenDelete"  // *ACLRequest{ID}, *struct{}
+	MethodACLTokenList    = "ACL.TokenList"    // *ACLListRequest, *IndexedACLTokens
+	MethodACLTokenClone   = "ACL.TokenClone"   // *ACLRequest{ID, Token.Description}, *ACLToken
+	MethodACLPolicySet    = "ACL.PolicySet"    // *ACLRequest{Policy, Create}, *ACLPolicy
+	MethodACLPolicyRead   = "ACL.PolicyRead"   // *ACLReadRequest{ID or Name}, *IndexedACLPolicies
+	MethodACLPolicyDelete = "ACL.PolicyDelete" // *ACLRequest{ID}, *struct{}
+	MethodACLPolicyList   = "ACL.PolicyList"   // *ACLListRequest, *IndexedACLPolicies
+	MethodACLRoleSet      = "ACL.RoleSet"      // *ACLRequest{Role, Create}, *ACLRole
+	MethodACLRoleRead     = "ACL.RoleRead"     // *ACLReadRequest{ID or Name}, *IndexedACLRoles
+	MethodACLRoleDelete   = "ACL.RoleDelete"   // *ACLRequest{ID}, *struct{}
+	MethodACLRoleList     = "ACL.RoleList"     // *ACLListRequest, *IndexedACLRoles
+	MethodACLResolve      = "ACL.Resolve"      // *ACLResolveRequest, *ACLIdentity
 )
 
 // IsWrite reports whether method changes state. A write is retried on
@@ -35,7 +54,9 @@ const (
 func IsWrite(method string) bool {
 	switch method {
 	case MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply,
-		MethodTxnApply, MethodOperatorRaftRemove:
+		MethodTxnApply, MethodOperatorRaftRemove,
+		MethodACLBootstrap, MethodACLTokenSet, MethodACLTokenDelete, MethodACLTokenClone,
+		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete:
 		return true
 	}
 	return false

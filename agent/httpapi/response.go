@@ -192,8 +192,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.Debug("request canceled by the client", "method", r.Method, "path", r.URL.Path)
 	case catalog.IsBadRequest(err):
 		writeText(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, catalog.ErrPermissionDenied):
+	case errors.Is(err, catalog.ErrPermissionDenied), errors.Is(err, catalog.ErrACLNotFound):
 		writeText(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, catalog.ErrACLDisabled):
+		writeText(w, http.StatusUnauthorized, err.Error())
 	case errors.Is(err, catalog.ErrNotFound):
 		writeText(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, catalog.ErrRateLimited):

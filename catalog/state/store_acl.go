@@ -1,7 +1,6 @@
 package state
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -488,7 +487,7 @@ func (s *Store) ACLRoleList(ws memdb.WatchSet) (uint64, []*catalog.ACLRole, erro
 }
 
 // ErrACLTokenNotFound is ACLResolve's answer for an unknown secret.
-var ErrACLTokenNotFound = errors.New(catalog.ACLNotFoundText)
+var ErrACLTokenNotFound = catalog.ErrACLNotFound
 
 // ACLResolve gathers what deciding for a secret needs: the token, the
 // policies it links directly and through its roles, and the identities
