@@ -34,6 +34,8 @@ func TestDefaultConfig(t *testing.T) {
 		CheckReapInterval:     10 * time.Second,
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
+		EncryptVerifyIncoming: true,
+		EncryptVerifyOutgoing: true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("DefaultConfig() =\n%+v\nwant\n%+v", c, want)
