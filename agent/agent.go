@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -106,6 +107,13 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 			return nil, kerr
 		}
 		lcfg.SecretKey = key
+	}
+	lcfg.AllowPlaintextIn = !cfg.EncryptVerifyIncoming
+	lcfg.PlaintextOut = !cfg.EncryptVerifyOutgoing
+	if cfg.DataDir != "" {
+		// Rotations survive restarts; a dev agent without a data
+		// directory keeps its keyring in memory.
+		lcfg.KeyringFile = filepath.Join(cfg.DataDir, keyringFile)
 	}
 	a.lan, err = lan.New(lcfg)
 	if err != nil {

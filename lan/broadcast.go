@@ -19,6 +19,11 @@ const (
 	// msgJoinIntent: the node is (again) a live member as of ltime; sent
 	// by the node itself after Join and to refute a leave intent about it.
 	msgJoinIntent byte = 2
+	// msgKeyringRequest asks a member to apply a keyring operation and
+	// msgKeyringAnswer carries its answer back (keyring.go). Both go
+	// point to point over memberlist's reliable messages, never gossip.
+	msgKeyringRequest byte = 3
+	msgKeyringAnswer  byte = 4
 )
 
 const flagPrune byte = 1 << 0

@@ -44,7 +44,25 @@ type Config struct {
 	// tags.go) must fit in 512 bytes.
 	Tags map[string]string
 	// SecretKey is the gossip encryption key (16, 24 or 32 bytes) or nil.
+	// It becomes the keyring's primary key, unless KeyringFile already
+	// holds a keyring, which wins (it carries rotations made since).
 	SecretKey []byte
+	// KeyringFile is where the keyring is kept across restarts, as a
+	// JSON list of base64 keys, primary first (Consul's
+	// serf/local.keyring); "" keeps it in memory only. It is written
+	// when it does not exist and a SecretKey is given, and after every
+	// change made by a keyring operation.
+	KeyringFile string
+	// AllowPlaintextIn accepts unencrypted gossip although a key is set
+	// (Consul's encrypt_verify_incoming = false), and PlaintextOut sends
+	// gossip unencrypted (encrypt_verify_outgoing = false): the steps of
+	// enabling encryption on a running pool. Both are ignored without a
+	// key.
+	AllowPlaintextIn bool
+	PlaintextOut     bool
+	// KeyringTimeout bounds how long a keyring operation waits for the
+	// members' answers; 0 means 5 s.
+	KeyringTimeout time.Duration
 	// ReconnectTimeout: failed members are reaped after this (default 72h).
 	ReconnectTimeout time.Duration
 	// TombstoneTimeout: left members are reaped after this (default 24h).
@@ -113,6 +131,9 @@ func (c *Config) normalized() (*Config, error) {
 	if out.TombstoneTimeout <= 0 {
 		out.TombstoneTimeout = DefaultTombstoneTimeout
 	}
+	if out.KeyringTimeout <= 0 {
+		out.KeyringTimeout = defaultKeyringTimeout
+	}
 	if out.Logger == nil {
 		out.Logger = hclog.NewNullLogger()
 	}
@@ -121,8 +142,8 @@ func (c *Config) normalized() (*Config, error) {
 }
 
 // memberlistConfig builds the memberlist configuration for p from the
-// normalized config c.
-func (c *Config) memberlistConfig(p *Pool) *memberlist.Config {
+// normalized config c; keyring is nil when gossip is not encrypted.
+func (c *Config) memberlistConfig(p *Pool, keyring *memberlist.Keyring) *memberlist.Config {
 	var mc memberlist.Config
 	if c.Memberlist != nil {
 		mc = *c.Memberlist
@@ -140,9 +161,10 @@ func (c *Config) memberlistConfig(p *Pool) *memberlist.Config {
 		// memberlist overwrites AdvertisePort with the port it got).
 		mc.AdvertisePort = c.BindPort
 	}
-	if c.SecretKey != nil {
-		mc.SecretKey = c.SecretKey
-	}
+	mc.SecretKey = nil
+	mc.Keyring = keyring
+	mc.GossipVerifyIncoming = !c.AllowPlaintextIn
+	mc.GossipVerifyOutgoing = !c.PlaintextOut
 	if mc.DelegateProtocolMin == 0 && mc.DelegateProtocolMax == 0 && mc.DelegateProtocolVersion == 0 {
 		mc.DelegateProtocolMin = delegateProtocolMin
 		mc.DelegateProtocolMax = delegateProtocolMax

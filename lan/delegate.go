@@ -36,6 +36,10 @@ func (d *delegate) NotifyMsg(buf []byte) {
 			return
 		}
 		d.p.handleIntent(in)
+	case msgKeyringRequest:
+		d.p.handleKeyringRequest(buf[1:])
+	case msgKeyringAnswer:
+		d.p.handleKeyringAnswer(buf[1:])
 	default:
 		d.p.logger.Debug("lan: ignoring unknown message type", "type", buf[0])
 	}

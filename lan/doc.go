@@ -20,4 +20,9 @@
 // Intents carry a Lamport time, exchanged on every push/pull too, and a
 // member ignores intents no newer than the last one it applied to that
 // member, so an old force-leave cannot mark a node left after it rejoined.
+//
+// Gossip encryption uses memberlist's keyring, kept in a file across
+// restarts. Keyring operations (keyring.go) are not gossiped: the agent
+// that runs one sends a request to each live member over memberlist's
+// reliable user messages and collects their answers by request ID.
 package lan

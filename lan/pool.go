@@ -3,6 +3,7 @@ package lan
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -81,6 +82,15 @@ type Pool struct {
 	subsClosed bool
 	eventTime  atomic.Uint64 // events emitted so far
 
+	// keyring is memberlist's (nil without encryption); keyMu serializes
+	// its changes and the writes of KeyringFile. pending holds the
+	// keyring operations this agent is waiting on, by request ID.
+	keyring   *memberlist.Keyring
+	keyMu     sync.Mutex
+	pendingMu sync.Mutex
+	pending   map[uint64]chan keyringAnswer
+	nextReqID atomic.Uint64
+
 	leaveMu      sync.Mutex // serializes Leave and Shutdown
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -106,10 +116,18 @@ func New(cfg *Config) (*Pool, error) {
 		meta:        meta,
 		recentJoins: map[string]recentIntent{},
 		subs:        map[uint64]*subscriber{},
+		pending:     map[uint64]chan keyringAnswer{},
 		shutdownCh:  make(chan struct{}),
 		reaperDone:  make(chan struct{}),
 	}
-	p.mlConf = c.memberlistConfig(p)
+	// Request IDs start at random so an answer to an earlier run of this
+	// agent is not taken for one to this run's request.
+	p.nextReqID.Store(rand.Uint64())
+	p.keyring, err = c.initialKeyring()
+	if err != nil {
+		return nil, err
+	}
+	p.mlConf = c.memberlistConfig(p, p.keyring)
 	p.queue = &memberlist.TransmitLimitedQueue{
 		// Every known member: memberlist gossips to failed ones too.
 		NumNodes:       func() int { return int(p.numKnown.Load()) },

@@ -58,6 +58,11 @@ type Config struct {
 
 	// EncryptKey is the base64 gossip key (16, 24 or 32 bytes decoded).
 	EncryptKey string
+	// EncryptVerifyIncoming refuses unencrypted gossip and
+	// EncryptVerifyOutgoing encrypts all gossip (both default true);
+	// turned off, they let encryption be enabled on a running pool.
+	EncryptVerifyIncoming bool
+	EncryptVerifyOutgoing bool
 
 	// LeaveOnTerm defaults to true on clients and false on servers;
 	// SkipLeaveOnInt to false on clients and true on servers.
@@ -181,6 +186,8 @@ func (l *loader) defaults(dev bool) *Config {
 		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
+		EncryptVerifyIncoming: true,
+		EncryptVerifyOutgoing: true,
 	}
 	if dev {
 		// Consul's -dev: an in-memory server that bootstraps itself and

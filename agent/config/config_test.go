@@ -35,6 +35,8 @@ func TestDefaultConfig(t *testing.T) {
 		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
+		EncryptVerifyIncoming: true,
+		EncryptVerifyOutgoing: true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("DefaultConfig() =\n%+v\nwant\n%+v", c, want)

@@ -55,6 +55,8 @@ func topBlock(p *partial) *block {
 			"enable_script_checks":       boolField(&p.EnableScriptChecks),
 			"enable_syslog":              boolField(&p.EnableSyslog),
 			"encrypt":                    strField(&p.EncryptKey),
+			"encrypt_verify_incoming":    boolField(&p.EncryptVerifyIncoming),
+			"encrypt_verify_outgoing":    boolField(&p.EncryptVerifyOutgoing),
 			"leave_on_terminate":         boolField(&p.LeaveOnTerm),
 			"limits": blockField(&block{
 				name:   `"limits"`,
@@ -134,7 +136,7 @@ func consulOnlyTopKeys() []string {
 		"disable_keyring_file", "disable_remote_exec", "discard_check_output",
 		"discovery_max_stale", "dns_config", "enable_acl_replication",
 		"enable_agent_tls_for_checks", "enable_central_service_config",
-		"enable_debug", "encrypt_verify_incoming", "encrypt_verify_outgoing",
+		"enable_debug",
 		"experiments", "gossip_lan", "gossip_wan", "http_config", "key_file",
 		"license_path", "locality", "log_file", "log_rotate_bytes",
 		"log_rotate_duration", "log_rotate_max_files", "max_query_time",

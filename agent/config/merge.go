@@ -29,9 +29,10 @@ type partial struct {
 	Domain    *string
 	Recursors []string
 
-	EnableScriptChecks, EnableLocalScriptChecks *bool
-	EncryptKey                                  *string
-	LeaveOnTerm, SkipLeaveOnInt                 *bool
+	EnableScriptChecks, EnableLocalScriptChecks  *bool
+	EncryptKey                                   *string
+	EncryptVerifyIncoming, EncryptVerifyOutgoing *bool
+	LeaveOnTerm, SkipLeaveOnInt                  *bool
 
 	RaftProtocol, RaftMultiplier            *int
 	RaftSnapshotThreshold, RaftTrailingLogs *int
@@ -118,6 +119,8 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.EnableScriptChecks, src.EnableScriptChecks)
 	over(&dst.EnableLocalScriptChecks, src.EnableLocalScriptChecks)
 	over(&dst.EncryptKey, src.EncryptKey)
+	over(&dst.EncryptVerifyIncoming, src.EncryptVerifyIncoming)
+	over(&dst.EncryptVerifyOutgoing, src.EncryptVerifyOutgoing)
 	over(&dst.LeaveOnTerm, src.LeaveOnTerm)
 	over(&dst.SkipLeaveOnInt, src.SkipLeaveOnInt)
 	over(&dst.RaftProtocol, src.RaftProtocol)
@@ -197,6 +200,8 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.EnableScriptChecks, p.EnableScriptChecks)
 	set(&c.EnableLocalScriptChecks, p.EnableLocalScriptChecks)
 	set(&c.EncryptKey, p.EncryptKey)
+	set(&c.EncryptVerifyIncoming, p.EncryptVerifyIncoming)
+	set(&c.EncryptVerifyOutgoing, p.EncryptVerifyOutgoing)
 	set(&c.RaftProtocol, p.RaftProtocol)
 	set(&c.RaftMultiplier, p.RaftMultiplier)
 	set(&c.RaftSnapshotThreshold, p.RaftSnapshotThreshold)

@@ -13,6 +13,7 @@ import (
 // here, where it is consumed, so handlers can be tested against a fake.
 type Agent interface {
 	Local
+	Keyring
 
 	// RPC sends a catalog.Method* call to the servers (or serves it in
 	// process on a server). args and reply are the types catalog/methods.go

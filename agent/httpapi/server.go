@@ -167,6 +167,7 @@ func (s *Server) routes() []route {
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
+		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
 	}
 	if s.cfg.UIEnabled {
 		rs = append(rs,

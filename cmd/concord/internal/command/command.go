@@ -49,6 +49,8 @@ func builtins() map[string]spec {
 		"join":                      joinSpec(),
 		"leave":                     leaveSpec(),
 		"force-leave":               forceLeaveSpec(),
+		"keygen":                    keygenSpec(),
+		"keyring":                   keyringSpec(),
 		"kv":                        kvSpec(),
 		"kv put":                    kvPutSpec(),
 		"kv get":                    kvGetSpec(),

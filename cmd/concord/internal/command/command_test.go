@@ -13,6 +13,8 @@ Available commands are:
     force-leave    Forces a member of the cluster to enter the "left" state
     info           Provides debugging information for operators.
     join           Tell concord agent to join cluster
+    keygen         Generates a new encryption key
+    keyring        Manages gossip layer encryption keys
     kv             Interact with the key-value store
     leave          Gracefully leaves the concord cluster and shuts down
     maint          Controls node or service maintenance mode
