@@ -18,6 +18,7 @@ import (
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/lan"
+	ctls "github.com/concord-dev/concord/tls"
 	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/go-hclog"
 )
@@ -35,12 +36,14 @@ type Agent struct {
 	router   *wan.Router
 	servers  *serverList // client mode only
 	local    *local.State
+	tls      *ctls.Configurator // reloaded in place
 
 	reloadMu   sync.Mutex // serializes reloads; guards loadConfig
 	loadConfig func() (*config.Config, error)
 
-	http      []*http.Server
-	httpAddrs []net.Addr
+	http       []*http.Server
+	httpAddrs  []net.Addr
+	httpsAddrs []net.Addr
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -59,11 +62,16 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err != nil {
 		return nil, err
 	}
+	tlsc, err := newTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a := &Agent{
 		cfg:        cfg,
 		logger:     logger,
 		nodeID:     id,
-		pool:       rpc.NewPool(),
+		tls:        tlsc,
+		pool:       rpc.NewPool(rpc.WithTLS(tlsc, cfg.Datacenter)),
 		router:     wan.NewRouter(cfg.Datacenter),
 		started:    time.Now(),
 		shutdownCh: make(chan struct{}),
@@ -81,7 +89,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	}
 	var tags map[string]string
 	if cfg.Server {
-		a.listener, err = listenServerPort(cfg, advertise, logger)
+		a.listener, err = listenServerPort(cfg, advertise, logger, tlsc)
 		if err != nil {
 			return nil, err
 		}
@@ -165,10 +173,11 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 }
 
 // listenServerPort binds the server port; port 0 (tests) binds and
-// advertises any free port.
-func listenServerPort(cfg *config.Config, advertise net.IP, logger hclog.Logger) (*rpc.Listener, error) {
+// advertises any free port. Once tlsc holds a certificate and a CA, the
+// port accepts TLS only.
+func listenServerPort(cfg *config.Config, advertise net.IP, logger hclog.Logger, tlsc *ctls.Configurator) (*rpc.Listener, error) {
 	bind := net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Server))
-	return rpc.Listen(bind, &net.TCPAddr{IP: advertise, Port: cfg.Ports.Server}, logger.Named("rpc"))
+	return rpc.Listen(bind, &net.TCPAddr{IP: advertise, Port: cfg.Ports.Server}, logger.Named("rpc"), rpc.WithTLS(tlsc, cfg.Datacenter))
 }
 
 func (a *Agent) rpcAdvertise() *net.TCPAddr {
@@ -191,8 +200,11 @@ func (a *Agent) trackServers(events <-chan lan.Event, unsubscribe func()) {
 	}
 }
 
+// startHTTP serves the HTTP API on ports.http and, when the https scope
+// has a certificate, on ports.https; -1 disables either.
 func (a *Agent) startHTTP() error {
-	if a.cfg.Ports.HTTP < 0 {
+	https := a.cfg.Ports.HTTPS >= 0 && a.tls.HTTPSEnabled()
+	if a.cfg.Ports.HTTP < 0 && !https {
 		return nil
 	}
 	api, err := httpapi.New(httpapi.Config{
@@ -203,45 +215,87 @@ func (a *Agent) startHTTP() error {
 	if err != nil {
 		return err
 	}
-	hosts := a.cfg.HTTPAddrs
-	if len(hosts) == 0 {
-		hosts = a.cfg.ClientAddrs
-	}
-	for _, host := range hosts {
-		addr := net.JoinHostPort(host, strconv.Itoa(a.cfg.Ports.HTTP))
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("HTTP API on %s: %w (is another agent running? choose another -http-port or -client)", addr, err)
+	if a.cfg.Ports.HTTP >= 0 {
+		hosts := a.cfg.HTTPAddrs
+		if len(hosts) == 0 {
+			hosts = a.cfg.ClientAddrs
 		}
-		// One client IP may hold at most HTTPMaxConnsPerClient
-		// connections; request bodies are timed out by the API itself
-		// (httpapi.Config.BodyReadTimeout), not by ReadTimeout, which would
-		// end blocking queries. An accept error (EMFILE) does not stop
-		// Serve: net/http retries temporary errors with a pause that
-		// doubles from 5 ms to 1 s, and EMFILE counts as temporary.
-		ln = connlimit.NewListener(ln, a.cfg.HTTPMaxConnsPerClient)
-		srv := &http.Server{
-			Handler:           api,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       5 * time.Minute,
-			ErrorLog:          a.logger.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
-		}
-		a.http = append(a.http, srv)
-		a.httpAddrs = append(a.httpAddrs, ln.Addr())
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.logger.Error("HTTP server stopped", "address", addr, "error", err)
+		for _, host := range hosts {
+			addr, err := a.serveHTTP(api, net.JoinHostPort(host, strconv.Itoa(a.cfg.Ports.HTTP)), false)
+			if err != nil {
+				return err
 			}
-		}()
-		a.logger.Info("HTTP API listening", "address", ln.Addr().String())
+			a.httpAddrs = append(a.httpAddrs, addr)
+		}
+	}
+	if https {
+		hosts := a.cfg.HTTPSAddrs
+		if len(hosts) == 0 {
+			hosts = a.cfg.ClientAddrs
+		}
+		for _, host := range hosts {
+			addr, err := a.serveHTTP(api, net.JoinHostPort(host, strconv.Itoa(a.cfg.Ports.HTTPS)), true)
+			if err != nil {
+				return err
+			}
+			a.httpsAddrs = append(a.httpsAddrs, addr)
+		}
 	}
 	return nil
 }
 
+// serveHTTP listens on addr and serves api there, behind TLS when secure.
+func (a *Agent) serveHTTP(api http.Handler, addr string, secure bool) (net.Addr, error) {
+	name, flag := "HTTP", "-http-port"
+	if secure {
+		name, flag = "HTTPS", "-https-port"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s API on %s: %w (is another agent running? choose another %s or -client)", name, addr, err, flag)
+	}
+	// One client IP may hold at most HTTPMaxConnsPerClient
+	// connections; request bodies are timed out by the API itself
+	// (httpapi.Config.BodyReadTimeout), not by ReadTimeout, which would
+	// end blocking queries. An accept error (EMFILE) does not stop
+	// Serve: net/http retries temporary errors with a pause that
+	// doubles from 5 ms to 1 s, and EMFILE counts as temporary.
+	// ReadHeaderTimeout also bounds the TLS handshake.
+	ln = connlimit.NewListener(ln, a.cfg.HTTPMaxConnsPerClient)
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		ErrorLog:          a.logger.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+	}
+	if secure {
+		// Certificates are read per handshake, so a reload needs no
+		// restart of the listener.
+		srv.TLSConfig = a.tls.IncomingHTTPSConfig()
+	}
+	a.http = append(a.http, srv)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		var err error
+		if secure {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error(name+" server stopped", "address", addr, "error", err)
+		}
+	}()
+	a.logger.Info(name+" API listening", "address", ln.Addr().String())
+	return ln.Addr(), nil
+}
+
 // HTTPAddrs are the addresses the HTTP API listens on.
 func (a *Agent) HTTPAddrs() []net.Addr { return a.httpAddrs }
+
+// HTTPSAddrs are the addresses the HTTPS API listens on.
+func (a *Agent) HTTPSAddrs() []net.Addr { return a.httpsAddrs }
 
 // ShutdownCh is closed when the agent has shut down, including after a
 // leave requested through the API.

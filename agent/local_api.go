@@ -67,6 +67,9 @@ func (a *Agent) Reload() error {
 	} else {
 		a.logger.SetLevel(hclog.LevelFromString(cfg.LogLevel))
 	}
+	if err := a.reloadTLS(cfg); err != nil {
+		return err
+	}
 	prev := a.cfg
 	if err := a.applyConfigRegistrations(cfg, prev); err != nil {
 		a.logger.Error("reload: some registrations failed", "error", err)

@@ -36,7 +36,11 @@ type Config struct {
 	// and default to ClientAddrs.
 	HTTPAddrs []string
 	DNSAddrs  []string
-	Ports     Ports
+	// HTTPSAddrs come from addresses.https and default to ClientAddrs.
+	HTTPSAddrs []string
+	Ports      Ports
+	// TLS secures the server port and the HTTPS API (tls {}).
+	TLS TLS
 
 	StartJoin        []string
 	RetryJoin        []string
@@ -146,6 +150,7 @@ func DefaultConfig() *Config {
 	c.AdvertiseAddr = l.advertiseFor(c.BindAddr)
 	c.HTTPAddrs = append([]string(nil), c.ClientAddrs...)
 	c.DNSAddrs = append([]string(nil), c.ClientAddrs...)
+	c.HTTPSAddrs = append([]string(nil), c.ClientAddrs...)
 	c.LeaveOnTerm = !c.Server
 	c.SkipLeaveOnInt = c.Server
 	return c

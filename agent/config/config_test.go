@@ -17,6 +17,7 @@ func TestDefaultConfig(t *testing.T) {
 		ClientAddrs:           []string{"127.0.0.1"},
 		HTTPAddrs:             []string{"127.0.0.1"},
 		DNSAddrs:              []string{"127.0.0.1"},
+		HTTPSAddrs:            []string{"127.0.0.1"},
 		Ports:                 Ports{HTTP: 8500, HTTPS: -1, DNS: 8600, SerfLAN: 8301, SerfWAN: 8302, Server: 8300},
 		RetryInterval:         30 * time.Second,
 		LogLevel:              "info",

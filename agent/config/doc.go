@@ -45,8 +45,8 @@
 //   - A key concord implements is decoded. A value of the wrong type is an
 //     error naming the file, the key path and the expected type.
 //   - A key that Consul documents but concord does not implement yet (for
-//     example acl, tls, telemetry, connect, dns_config, limits.rpc_rate, autopilot,
-//     verify_incoming, ca_file, ports.grpc, ui_config.dir, or a service's
+//     example acl, telemetry, connect, dns_config, limits.rpc_rate, autopilot,
+//     auto_encrypt, tls.grpc, ports.grpc, ui_config.dir, or a service's
 //     connect block) is ignored with a warning naming the file and the key:
 //     `FILE: key "telemetry" is not supported yet and is ignored`. Consul's
 //     own configuration files therefore keep loading while concord grows.
@@ -62,6 +62,18 @@
 // Consul agent flag that concord does not implement yet is accepted with a
 // warning; any other flag, or a flag with a bad value, is an error naming
 // the flag and what it accepts.
+//
+// # TLS
+//
+// tls.defaults, tls.internal_rpc and tls.https take ca_file, ca_path,
+// cert_file, key_file, tls_min_version, verify_incoming and
+// verify_outgoing; internal_rpc also verify_server_hostname, which turns
+// verify_outgoing on. A scope's own key wins over tls.defaults, which wins
+// over Consul's older top-level keys (ca_file, ca_path, cert_file,
+// key_file, tls_min_version, verify_incoming, verify_outgoing for every
+// scope; verify_incoming_rpc and verify_server_hostname for internal_rpc;
+// verify_incoming_https for https); each older key loads with a
+// deprecation warning naming its replacement.
 //
 // # Validation
 //

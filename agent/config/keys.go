@@ -6,7 +6,7 @@ package config
 
 // topBlock describes the top level of a config file, decoding into p.
 func topBlock(p *partial) *block {
-	return &block{
+	b := &block{
 		name: "the top level",
 		fields: map[string]setter{
 			"acl": blockField(&block{
@@ -36,8 +36,8 @@ func topBlock(p *partial) *block {
 			}),
 			"addresses": blockField(&block{
 				name:        `"addresses"`,
-				fields:      map[string]setter{"http": strField(&p.HTTPAddr), "dns": strField(&p.DNSAddr)},
-				unsupported: []string{"https", "grpc", "grpc_tls"},
+				fields:      map[string]setter{"http": strField(&p.HTTPAddr), "https": strField(&p.HTTPSAddr), "dns": strField(&p.DNSAddr)},
+				unsupported: []string{"grpc", "grpc_tls"},
 			}),
 			"advertise_addr":             strField(&p.AdvertiseAddr),
 			"bind_addr":                  strField(&p.BindAddr),
@@ -106,6 +106,7 @@ func topBlock(p *partial) *block {
 			"services":                serviceField(&p.Services, true),
 			"skip_leave_on_interrupt": boolField(&p.SkipLeaveOnInt),
 			"start_join":              listField(&p.StartJoin),
+			"tls":                     tlsBlock(&p.TLS),
 			"ui":                      boolField(&p.UI),
 			"ui_config": blockField(&block{
 				name:   `"ui_config"`,
@@ -116,6 +117,10 @@ func topBlock(p *partial) *block {
 		},
 		unsupported: consulOnlyTopKeys(),
 	}
+	for k, set := range legacyTLSKeys(&p.TLS) {
+		b.fields[k] = set
+	}
+	return b
 }
 
 // consulOnlyTopKeys are Consul's documented top-level keys that concord
@@ -128,8 +133,8 @@ func consulOnlyTopKeys() []string {
 		"advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan",
 		"advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6",
 		"advertise_reconnect_timeout", "alt_domain", "audit", "auto_config",
-		"auto_encrypt", "auto_reload_config", "autopilot", "ca_file", "ca_path",
-		"cache", "cert_file", "check_output_max_size",
+		"auto_encrypt", "auto_reload_config", "autopilot",
+		"cache", "check_output_max_size",
 		"cloud", "config_entries", "connect", "default_query_time",
 		"disable_anonymous_signature", "disable_coordinates",
 		"disable_host_node_id", "disable_http_unprintable_char_filter",
@@ -137,7 +142,7 @@ func consulOnlyTopKeys() []string {
 		"discovery_max_stale", "dns_config", "enable_acl_replication",
 		"enable_agent_tls_for_checks", "enable_central_service_config",
 		"enable_debug",
-		"experiments", "gossip_lan", "gossip_wan", "http_config", "key_file",
+		"experiments", "gossip_lan", "gossip_wan", "http_config",
 		"license_path", "locality", "log_file", "log_rotate_bytes",
 		"log_rotate_duration", "log_rotate_max_files", "max_query_time",
 		"non_voting_server", "partition", "peering", "pid_file",
@@ -148,12 +153,10 @@ func consulOnlyTopKeys() []string {
 		"segment", "segments", "serf_lan", "serf_lan_allowed_cidrs", "serf_wan",
 		"serf_wan_allowed_cidrs", "server_rejoin_age_max", "session_ttl_min",
 		"snapshot_agent", "start_join_wan", "syslog_facility",
-		"tagged_addresses", "telemetry", "tls", "tls_cipher_suites",
-		"tls_min_version", "tls_prefer_server_cipher_suites",
+		"tagged_addresses", "telemetry", "tls_cipher_suites",
+		"tls_prefer_server_cipher_suites",
 		"translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets",
-		"use_streaming_backend", "verify_incoming", "verify_incoming_https",
-		"verify_incoming_rpc", "verify_outgoing", "verify_server_hostname",
-		"watches", "xds",
+		"use_streaming_backend", "watches", "xds",
 	}
 }
 

@@ -177,13 +177,22 @@ func TestConsulConfigWithUnsupportedKeys(t *testing.T) {
 	if !c.ACL.Enabled || c.ACL.DefaultPolicy != "deny" {
 		t.Errorf("acl block not read: %+v", c.ACL)
 	}
-	for _, key := range []string{"addresses.grpc", "ca_file", "cert_file", "connect", "key_file",
-		"performance.leave_drain_time", "ports.grpc", "telemetry", "ui_config.dir", "verify_incoming",
-		"verify_outgoing", "watches"} {
+	for _, key := range []string{"addresses.grpc", "connect",
+		"performance.leave_drain_time", "ports.grpc", "telemetry", "ui_config.dir", "watches"} {
 		want := file + `: key "` + key + `" is not supported yet and is ignored`
 		if !hasWarning(warnings, want) {
 			t.Errorf("no warning %q in %q", want, warnings)
 		}
+	}
+	// Consul's older top-level TLS keys are applied, with a deprecation
+	// warning each.
+	want := TLSScope{CAFile: "/etc/consul/ca.pem", CertFile: "/etc/consul/cert.pem", KeyFile: "/etc/consul/key.pem",
+		VerifyIncoming: true, VerifyOutgoing: true}
+	if c.TLS.InternalRPC != want || c.TLS.HTTPS != want {
+		t.Errorf("tls = %+v, want both scopes %+v", c.TLS, want)
+	}
+	if !hasWarning(warnings, `the "verify_incoming" key is deprecated; use "tls.defaults.verify_incoming" instead`) {
+		t.Errorf("no deprecation warning in %q", warnings)
 	}
 }
 

@@ -16,7 +16,9 @@ type partial struct {
 
 	BindAddr, AdvertiseAddr       *string
 	ClientAddr, HTTPAddr, DNSAddr *string
+	HTTPSAddr                     *string
 	Ports                         portsPartial
+	TLS                           tlsPartial
 
 	StartJoin, RetryJoin []string
 	RetryInterval        *time.Duration
@@ -99,6 +101,8 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.ClientAddr, src.ClientAddr)
 	over(&dst.HTTPAddr, src.HTTPAddr)
 	over(&dst.DNSAddr, src.DNSAddr)
+	over(&dst.HTTPSAddr, src.HTTPSAddr)
+	dst.TLS.merge(&src.TLS)
 	over(&dst.Ports.HTTP, src.Ports.HTTP)
 	over(&dst.Ports.HTTPS, src.Ports.HTTPS)
 	over(&dst.Ports.DNS, src.Ports.DNS)
@@ -179,6 +183,13 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	if p.DNSAddr != nil {
 		c.DNSAddrs = strings.Fields(*p.DNSAddr)
 	}
+	c.HTTPSAddrs = append([]string(nil), c.ClientAddrs...)
+	if p.HTTPSAddr != nil {
+		c.HTTPSAddrs = strings.Fields(*p.HTTPSAddr)
+	}
+	var tlsWarnings []string
+	c.TLS, tlsWarnings = buildTLS(&p.TLS)
+	warnings = append(warnings, tlsWarnings...)
 	set(&c.Ports.HTTP, p.Ports.HTTP)
 	set(&c.Ports.HTTPS, p.Ports.HTTPS)
 	set(&c.Ports.DNS, p.Ports.DNS)

@@ -220,7 +220,10 @@ func validate(c *Config) ([]string, error) {
 	errs = append(errs, checkListenAddrs("client_addr", c.ClientAddrs)...)
 	errs = append(errs, checkListenAddrs("addresses.http", c.HTTPAddrs)...)
 	errs = append(errs, checkListenAddrs("addresses.dns", c.DNSAddrs)...)
+	errs = append(errs, checkListenAddrs("addresses.https", c.HTTPSAddrs)...)
 	errs = append(errs, validatePorts(c)...)
+	tw, te := validateTLS(c)
+	warnings, errs = append(warnings, tw...), append(errs, te...)
 
 	if c.RetryInterval <= 0 {
 		failf("retry_interval must be positive (got %s)", c.RetryInterval)

@@ -10,7 +10,11 @@ import (
 // BenchmarkCallParallel measures one RPC round trip over a pooled session
 // with a KV-sized argument and reply, from many goroutines at once.
 func BenchmarkCallParallel(b *testing.B) {
-	l, err := Listen("127.0.0.1:0", nil, nil)
+	benchmarkCallParallel(b, nil, nil)
+}
+
+func benchmarkCallParallel(b *testing.B, listenOpts, poolOpts []Option) {
+	l, err := Listen("127.0.0.1:0", nil, nil, listenOpts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -22,7 +26,7 @@ func BenchmarkCallParallel(b *testing.B) {
 		}
 		return &catalog.IndexedKVEntries{Entries: []*catalog.KVEntry{{Key: a.Key, Value: make([]byte, 128), ModifyIndex: 7}}}, nil
 	}))
-	p := NewPool()
+	p := NewPool(poolOpts...)
 	defer p.Close()
 	addr := l.Addr().String()
 	b.ReportAllocs()

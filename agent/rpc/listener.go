@@ -43,6 +43,7 @@ type Listener struct {
 	logger hclog.Logger
 	raft   *RaftLayer
 	handle *codec.MsgpackHandle
+	opts   *options
 
 	// mu guards handler, sessions and replyTimeout.
 	mu           sync.Mutex
@@ -57,17 +58,17 @@ type Listener struct {
 
 // Listen binds addr and starts accepting. advertise is the address Raft
 // tells its peers; nil means the bound address, and port 0 the bound port.
-func Listen(addr string, advertise net.Addr, logger hclog.Logger) (*Listener, error) {
+func Listen(addr string, advertise net.Addr, logger hclog.Logger, opts ...Option) (*Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("server port %s: %w", addr, err)
 	}
-	return Serve(ln, advertise, logger), nil
+	return Serve(ln, advertise, logger, opts...), nil
 }
 
 // Serve accepts on ln, which the Listener owns from now on. advertise is
 // as for Listen.
-func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger) *Listener {
+func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger, opts ...Option) *Listener {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -83,12 +84,13 @@ func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger) *Listener {
 		ln:           ln,
 		logger:       logger,
 		handle:       newHandle(),
+		opts:         buildOptions(opts),
 		sessions:     map[*yamux.Session]struct{}{},
 		ctx:          ctx,
 		replyTimeout: defaultReplyTimeout,
 		cancel:       cancel,
 	}
-	l.raft = newRaftLayer(advertise, ctx.Done())
+	l.raft = newRaftLayer(advertise, ctx.Done(), l.opts)
 	l.wg.Add(1)
 	go l.acceptLoop()
 	return l
@@ -172,15 +174,17 @@ func (l *Listener) acceptLoop() {
 	}
 }
 
-func (l *Listener) route(conn net.Conn) {
-	var b [1]byte
-	conn.SetReadDeadline(time.Now().Add(firstByteTimeout))
-	if _, err := conn.Read(b[:]); err != nil {
+func (l *Listener) route(raw net.Conn) {
+	conn, b, err := l.opts.acceptProtocol(raw)
+	if err != nil {
+		conn = raw
+		if errors.Is(err, errPlaintextRefused) || b == ProtoTLS {
+			l.logger.Warn("server port connection refused", "remote", conn.RemoteAddr().String(), "error", err)
+		}
 		conn.Close()
 		return
 	}
-	conn.SetReadDeadline(time.Time{})
-	switch b[0] {
+	switch b {
 	case ProtoRPC:
 		l.serveSession(conn)
 	case ProtoRaft:
@@ -188,7 +192,7 @@ func (l *Listener) route(conn net.Conn) {
 			conn.Close()
 		}
 	default:
-		l.logger.Warn("unknown protocol byte on server port; closing", "byte", b[0], "remote", conn.RemoteAddr().String())
+		l.logger.Warn("unknown protocol byte on server port; closing", "byte", b, "remote", conn.RemoteAddr().String())
 		conn.Close()
 	}
 }

@@ -27,6 +27,7 @@ type Pool struct {
 	closed   bool
 
 	handle *codec.MsgpackHandle
+	opts   *options
 }
 
 type poolEntry struct {
@@ -35,9 +36,9 @@ type poolEntry struct {
 	err   error
 }
 
-// NewPool returns an empty pool.
-func NewPool() *Pool {
-	return &Pool{sessions: map[string]*poolEntry{}, handle: newHandle()}
+// NewPool returns an empty pool. WithTLS makes it dial through TLS.
+func NewPool(opts ...Option) *Pool {
+	return &Pool{sessions: map[string]*poolEntry{}, handle: newHandle(), opts: buildOptions(opts)}
 }
 
 // Close tears down every session; calls in flight fail.
@@ -79,7 +80,7 @@ func (p *Pool) session(ctx context.Context, addr string) (*yamux.Session, error)
 		e = &poolEntry{ready: make(chan struct{})}
 		p.sessions[addr] = e
 		p.mu.Unlock()
-		e.sess, e.err = dialSession(ctx, addr)
+		e.sess, e.err = p.dialSession(ctx, addr)
 		close(e.ready)
 		if e.err != nil {
 			p.mu.Lock()
@@ -99,18 +100,22 @@ func (p *Pool) session(ctx context.Context, addr string) (*yamux.Session, error)
 	}
 }
 
-func dialSession(ctx context.Context, addr string) (*yamux.Session, error) {
-	d := net.Dialer{Timeout: dialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+func (p *Pool) dialSession(ctx context.Context, addr string) (*yamux.Session, error) {
+	// The connect and the TLS handshake share one bound.
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, &notSentError{transportError{err}}
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
+	if tc, ok := raw.(*net.TCPConn); ok {
 		tc.SetKeepAlive(true)
 		tc.SetNoDelay(true)
 	}
-	if _, err := conn.Write([]byte{ProtoRPC}); err != nil {
-		conn.Close()
+	conn, err := p.opts.startProtocol(ctx, raw, ProtoRPC)
+	if err != nil {
+		raw.Close()
 		return nil, &notSentError{transportError{err}}
 	}
 	sess, err := yamux.Client(newCoalescingConn(conn), yamuxConfig())

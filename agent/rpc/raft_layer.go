@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"errors"
 	"net"
 	"time"
@@ -15,14 +16,15 @@ type RaftLayer struct {
 	addr   net.Addr
 	connCh chan net.Conn
 	closed <-chan struct{}
+	opts   *options
 }
 
 var _ raft.StreamLayer = (*RaftLayer)(nil)
 
 var errLayerClosed = errors.New("raft layer closed")
 
-func newRaftLayer(addr net.Addr, closed <-chan struct{}) *RaftLayer {
-	return &RaftLayer{addr: addr, connCh: make(chan net.Conn), closed: closed}
+func newRaftLayer(addr net.Addr, closed <-chan struct{}, opts *options) *RaftLayer {
+	return &RaftLayer{addr: addr, connCh: make(chan net.Conn), closed: closed, opts: opts}
 }
 
 func (r *RaftLayer) handoff(c net.Conn) bool {
@@ -50,15 +52,20 @@ func (r *RaftLayer) Close() error { return nil }
 // Addr is the advertised server address, which Raft gives its peers.
 func (r *RaftLayer) Addr() net.Addr { return r.addr }
 
-// Dial opens a Raft connection to a peer's server port.
+// Dial opens a Raft connection to a peer's server port, through TLS when
+// the Listener's options say so; timeout bounds the handshake too.
 func (r *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	conn, err := net.DialTimeout("tcp", string(address), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", string(address))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Write([]byte{ProtoRaft}); err != nil {
+	c, err := r.opts.startProtocol(ctx, conn, ProtoRaft)
+	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	return conn, nil
+	return c, nil
 }

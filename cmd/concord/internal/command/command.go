@@ -72,6 +72,11 @@ func builtins() map[string]spec {
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
 		"version":                   versionSpec(),
+		"tls":                       tlsSpec(),
+		"tls ca":                    tlsCASpec(),
+		"tls ca create":             tlsCACreateSpec(),
+		"tls cert":                  tlsCertSpec(),
+		"tls cert create":           tlsCertCreateSpec(),
 	}
 }
 

@@ -22,6 +22,7 @@ Available commands are:
     operator       Provides cluster-level tools for concord operators
     reload         Triggers the agent to reload configuration files
     services       Interact with services
+    tls            Builtin helpers for creating CAs and certificates
     validate       Validate config files/directories
     version        Prints the concord version
 
