@@ -37,6 +37,7 @@ type Agent struct {
 	servers  *serverList // client mode only
 	local    *local.State
 	tls      *ctls.Configurator // reloaded in place
+	acls     *aclResolver       // client mode only
 
 	reloadMu   sync.Mutex // serializes reloads; guards loadConfig
 	loadConfig func() (*config.Config, error)
@@ -144,12 +145,18 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.SnapshotInterval = cfg.RaftSnapshotInterval
 		scfg.TrailingLogs = uint64(cfg.RaftTrailingLogs)
 		scfg.RPCHoldTimeout = cfg.RPCHoldTimeout
+		scfg.ACLsEnabled = cfg.ACL.Enabled
+		scfg.ACLDefaultAllow = cfg.ACL.DefaultPolicy != "deny"
+		scfg.InitialManagementToken = cfg.ACL.Tokens.InitialManagement
+		scfg.PrimaryDatacenter = cfg.PrimaryDatacenter
 		scfg.Logger = logger.Named("server")
 		a.server, err = server.New(scfg, server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router})
 		if err != nil {
 			return nil, err
 		}
 	} else {
+		a.acls = &aclResolver{agent: a, ttl: cfg.ACL.TokenTTL, downPolicy: cfg.ACL.DownPolicy,
+			defaultAllow: cfg.ACL.DefaultPolicy != "deny", cache: map[[32]byte]resolved{}}
 		a.servers = newServerList(cfg.Datacenter)
 		a.servers.update(a.lan.Members())
 		events, unsubscribe := a.lan.Subscribe()

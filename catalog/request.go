@@ -22,6 +22,9 @@ type QueryMeta struct {
 	Index       uint64
 	KnownLeader bool
 	LastContact time.Duration
+	// ResultsFilteredByACLs: the token could not read some of what the
+	// query matched, and it was left out.
+	ResultsFilteredByACLs bool
 }
 
 // WriteRequest carries the fields every write has.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/catalog"
 )
 
@@ -54,9 +55,21 @@ func (s *Server) agentChecks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	authz, err := s.authorizer(r)
+	if err != nil {
+		return err
+	}
 	out := map[string]*localCheckJSON{}
+	filtered := false
 	for _, c := range s.agent.LocalChecks() {
+		if c.ServiceName != "" && !authz.ServiceRead(c.ServiceName) || c.ServiceName == "" && !authz.NodeRead(c.Node) {
+			filtered = true
+			continue
+		}
 		out[c.CheckID] = renderAgentCheck(c)
+	}
+	if filtered {
+		w.Header().Set("X-Consul-Results-Filtered-By-ACLs", "true")
 	}
 	if out, err = filterMap(f, out); err != nil {
 		return err
@@ -72,6 +85,16 @@ func (s *Server) agentCheckRegister(w http.ResponseWriter, r *http.Request) erro
 	}
 	spec, err := decodeCheckRegistration(raw)
 	if err != nil {
+		return err
+	}
+	if err := s.allow(r, func(a acl.Authorizer) bool {
+		if spec.ServiceID != "" {
+			if svc := s.localService(spec.ServiceID); svc != nil {
+				return a.ServiceWrite(svc.Service)
+			}
+		}
+		return a.NodeWrite(s.agent.Self().NodeName)
+	}); err != nil {
 		return err
 	}
 	if err := s.agent.RegisterCheck(spec, registerOptions(r)); err != nil {
@@ -96,6 +119,9 @@ func (s *Server) agentCheckDeregister(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if err := s.checkWriteAllowed(r, id); err != nil {
+		return err
+	}
 	if err := s.agent.DeregisterCheck(id); err != nil {
 		return err
 	}
@@ -117,6 +143,9 @@ func (s *Server) agentCheckTTL(status string) handlerFunc {
 		if err != nil {
 			return err
 		}
+		if err := s.checkWriteAllowed(r, id); err != nil {
+			return err
+		}
 		if err := s.agent.UpdateTTLCheck(id, status, r.URL.Query().Get("note")); err != nil {
 			return err
 		}
@@ -130,6 +159,9 @@ func (s *Server) agentCheckTTL(status string) handlerFunc {
 func (s *Server) agentCheckUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := checkIDFrom(r, "/v1/agent/check/update/")
 	if err != nil {
+		return err
+	}
+	if err := s.checkWriteAllowed(r, id); err != nil {
 		return err
 	}
 	var raw json.RawMessage

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/lan"
 )
 
@@ -79,6 +80,9 @@ func boolParam(q url.Values, name string) bool {
 // agentSelf serves GET /v1/agent/self.
 func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 	self := s.agent.Self()
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.AgentRead(self.NodeName) }); err != nil {
+		return err
+	}
 	resp := selfJSON{
 		Config: selfConfigJSON{
 			Datacenter: self.Datacenter,
@@ -113,11 +117,23 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
 	if q.Get("filter") != "" {
 		return badRequest("?filter expressions are not supported yet")
 	}
+	authz, err := s.authorizer(r)
+	if err != nil {
+		return err
+	}
 	members := []memberJSON{}
+	filtered := false
 	if !boolParam(q, "wan") {
 		for _, m := range s.agent.Members() {
+			if !authz.NodeRead(m.Name) {
+				filtered = true
+				continue
+			}
 			members = append(members, renderMember(m))
 		}
+	}
+	if filtered {
+		w.Header().Set("X-Consul-Results-Filtered-By-ACLs", "true")
 	}
 	return writeJSON(w, r, http.StatusOK, members)
 }
@@ -130,6 +146,9 @@ func (s *Server) agentJoin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if boolParam(r.URL.Query(), "wan") {
 		return badRequest("WAN join arrives with federation")
+	}
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.AgentWrite(s.agent.Self().NodeName) }); err != nil {
+		return err
 	}
 	n, err := s.agent.Join([]string{addr})
 	if err == nil && n == 0 {
@@ -146,6 +165,9 @@ func (s *Server) agentJoin(w http.ResponseWriter, r *http.Request) error {
 // agentLeave serves PUT /v1/agent/leave: it answers once the agent has
 // left, as Consul does.
 func (s *Server) agentLeave(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.AgentWrite(s.agent.Self().NodeName) }); err != nil {
+		return err
+	}
 	if err := s.agent.Leave(); err != nil {
 		s.logger.Error("leave failed", "error", err)
 		return &httpError{code: http.StatusInternalServerError, msg: "Failed to leave: " + err.Error()}
@@ -164,6 +186,9 @@ func (s *Server) agentForceLeave(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if boolParam(q, "wan") {
 		return badRequest("WAN force-leave arrives with federation")
+	}
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.OperatorWrite() }); err != nil {
+		return err
 	}
 	if err := s.agent.ForceLeave(node, boolParam(q, "prune")); err != nil {
 		return err

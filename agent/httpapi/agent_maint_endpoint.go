@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/concord-dev/concord/acl"
 )
 
 // maintParams reads ?enable (required: true or false) and ?reason.
@@ -25,6 +27,9 @@ func (s *Server) agentNodeMaintenance(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.NodeWrite(s.agent.Self().NodeName) }); err != nil {
+		return err
+	}
 	s.agent.NodeMaintenance(enable, reason)
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -40,6 +45,11 @@ func (s *Server) agentServiceMaintenance(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if svc := s.localService(id); svc != nil {
+		if err := s.allow(r, func(a acl.Authorizer) bool { return a.ServiceWrite(svc.Service) }); err != nil {
+			return err
+		}
+	}
 	if err := s.agent.ServiceMaintenance(id, enable, reason); err != nil {
 		return err
 	}
@@ -50,6 +60,9 @@ func (s *Server) agentServiceMaintenance(w http.ResponseWriter, r *http.Request)
 // agentReload serves PUT /v1/agent/reload: the agent re-reads its
 // configuration files and answers once it has.
 func (s *Server) agentReload(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.AgentWrite(s.agent.Self().NodeName) }); err != nil {
+		return err
+	}
 	if err := s.agent.Reload(); err != nil {
 		return err
 	}

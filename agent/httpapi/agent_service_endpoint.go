@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-bexpr"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/catalog"
 )
 
@@ -82,9 +83,21 @@ func (s *Server) agentServices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	authz, err := s.authorizer(r)
+	if err != nil {
+		return err
+	}
 	out := map[string]*localServiceJSON{}
+	filtered := false
 	for _, ns := range s.agent.LocalServices() {
+		if !authz.ServiceRead(ns.Service) {
+			filtered = true
+			continue
+		}
 		out[ns.ID] = s.renderAgentService(ns)
+	}
+	if filtered {
+		w.Header().Set("X-Consul-Results-Filtered-By-ACLs", "true")
 	}
 	if out, err = filterMap(f, out); err != nil {
 		return err
@@ -103,6 +116,9 @@ func (s *Server) agentService(w http.ResponseWriter, r *http.Request) error {
 	for _, ns := range s.agent.LocalServices() {
 		if ns.ID != id {
 			continue
+		}
+		if err := s.allow(r, func(a acl.Authorizer) bool { return a.ServiceRead(ns.Service) }); err != nil {
+			return err
 		}
 		out := s.renderAgentService(ns)
 		hash, err := contentHash(out)
@@ -145,6 +161,9 @@ func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.ServiceWrite(svc.Service) }); err != nil {
+		return err
+	}
 	if err := s.agent.RegisterService(svc, specs, registerOptions(r)); err != nil {
 		return err
 	}
@@ -157,6 +176,11 @@ func (s *Server) agentServiceDeregister(w http.ResponseWriter, r *http.Request) 
 	id := strings.TrimPrefix(r.URL.Path, "/v1/agent/service/deregister/")
 	if id == "" {
 		return badRequest("Missing service ID")
+	}
+	if svc := s.localService(id); svc != nil {
+		if err := s.allow(r, func(a acl.Authorizer) bool { return a.ServiceWrite(svc.Service) }); err != nil {
+			return err
+		}
 	}
 	if err := s.agent.DeregisterService(id); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/agent/checks"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
@@ -19,6 +20,11 @@ type Agent interface {
 	// process on a server). args and reply are the types catalog/methods.go
 	// names. Datacenter and token travel inside args.
 	RPC(ctx context.Context, method string, args, reply interface{}) error
+
+	// Authorize returns what a token may do, for the agent's own
+	// endpoints: acl.AllowAll() when ACLs are off, catalog.ErrACLNotFound
+	// for an unknown token.
+	Authorize(token string) (acl.Authorizer, error)
 
 	// Self describes the local agent for /v1/agent/self.
 	Self() Self

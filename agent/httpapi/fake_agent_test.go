@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/consul/api"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 )
@@ -37,6 +38,9 @@ type fakeAgent struct {
 	// and report the context's error on canceled.
 	blockMethod string
 	canceled    chan error
+
+	// authz, when set, decides Authorize.
+	authz func(token string) (acl.Authorizer, error)
 
 	members    []lan.Member
 	joinErr    error

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 )
@@ -173,4 +174,14 @@ func (f *fakeAgent) ForceLeave(node string, prune bool) error {
 		}
 	}
 	return fmt.Errorf("%w: no member %q", catalog.ErrNotFound, node)
+}
+
+// Authorize lets everything through unless the test set an authorizer.
+func (f *fakeAgent) Authorize(token string) (acl.Authorizer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.authz != nil {
+		return f.authz(token)
+	}
+	return acl.AllowAll(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/lan"
 )
 
@@ -39,8 +40,14 @@ var methodsKeyring = []string{http.MethodGet, http.MethodPost, http.MethodPut, h
 // DELETE removes it. A member's failure fails the request (500) with the
 // pool's summary and each member's message, as Consul does.
 func (s *Server) operatorKeyring(w http.ResponseWriter, r *http.Request) error {
-	// ACL: keyring:read for GET, keyring:write for the others, checked
-	// here once the agent resolves tokens.
+	if err := s.allow(r, func(a acl.Authorizer) bool {
+		if r.Method == http.MethodGet {
+			return a.KeyringRead()
+		}
+		return a.KeyringWrite()
+	}); err != nil {
+		return err
+	}
 	op := lan.KeyringList
 	var body struct{ Key string }
 	if r.Method != http.MethodGet {

@@ -157,6 +157,9 @@ func setMeta(w http.ResponseWriter, qm catalog.QueryMeta, opts catalog.QueryOpti
 	h.Set("X-Consul-KnownLeader", strconv.FormatBool(qm.KnownLeader))
 	h.Set("X-Consul-LastContact", strconv.FormatInt(qm.LastContact.Milliseconds(), 10))
 	h.Set("X-Consul-Effective-Consistency", effectiveConsistency(opts))
+	if qm.ResultsFilteredByACLs {
+		h.Set("X-Consul-Results-Filtered-By-ACLs", "true")
+	}
 }
 
 // setLeaderMeta sets the headers of a read that does not block (a

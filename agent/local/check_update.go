@@ -51,6 +51,14 @@ func (s *State) updateCheck(c *checkEntry, status, output string) {
 	if !c.inSync || c.outputDeferred {
 		return // a push is already due or scheduled
 	}
+	s.deferOutputLocked(c)
+}
+
+// deferOutputLocked schedules the push of an output-only change for
+// CheckUpdateInterval after the last push of this check's output (at
+// once when that has passed). c is in sync apart from its output.
+func (s *State) deferOutputLocked(c *checkEntry) {
+	id := c.hc.CheckID
 	wait := time.Until(c.lastOutputPush.Add(s.cfg.CheckUpdateInterval))
 	if wait <= 0 {
 		c.inSync = false

@@ -53,9 +53,21 @@ type Config struct {
 	Logger hclog.Logger
 }
 
+// Tokens are the agent's own ACL tokens, read at each use since an
+// operator may change them while the agent runs.
+type Tokens interface {
+	// AgentToken registers the node itself.
+	AgentToken() string
+	// UserToken is used for registrations that came without a token
+	// (config files, API calls without one).
+	UserToken() string
+}
+
 // Deps are the state's collaborators.
 type Deps struct {
 	RPC RPC
+	// Tokens may be nil: no tokens.
+	Tokens Tokens
 	// PoolSize returns the number of agents in the LAN pool, to scale the
 	// full-sync period.
 	PoolSize func() int
@@ -94,6 +106,7 @@ type checkEntry struct {
 type State struct {
 	cfg    Config
 	rpc    RPC
+	tokens Tokens
 	pool   func() int
 	logger hclog.Logger
 
@@ -138,6 +151,7 @@ func New(cfg Config, deps Deps) (*State, error) {
 	return &State{
 		cfg:       cfg,
 		rpc:       deps.RPC,
+		tokens:    deps.Tokens,
 		pool:      pool,
 		logger:    cfg.Logger,
 		services:  map[string]*serviceEntry{},

@@ -82,7 +82,7 @@ func (s *State) syncLoop() {
 // SyncFull compares the node's catalog entry with the local state, marks
 // what differs, and pushes it.
 func (s *State) SyncFull(ctx context.Context) error {
-	q := catalog.QueryOptions{Datacenter: s.cfg.Datacenter}
+	q := catalog.QueryOptions{Datacenter: s.cfg.Datacenter, Token: s.agentToken()}
 	var ns catalog.IndexedNodeServices
 	if err := s.rpc.RPC(ctx, catalog.MethodCatalogNodeServices, &catalog.NodeRequest{QueryOptions: q, Node: s.cfg.NodeName}, &ns); err != nil {
 		return err
@@ -283,15 +283,18 @@ func (s *State) pending() []syncOp {
 }
 
 // markPushedLocked marks c in sync if what was pushed is still what it
-// holds (a result may have arrived during the write).
+// holds (a result may have arrived during the write). An output that
+// changed meanwhile, status unchanged, waits out its deferral like any
+// other output-only change.
 func (s *State) markPushedLocked(c *checkEntry, pushed *catalog.HealthCheck) {
-	if c.deleted {
+	if c.deleted || !sameCheck(c.hc, pushed, true) {
 		return
 	}
-	if sameCheck(c.hc, pushed, false) {
-		c.inSync = true
-		c.lastOutputPush = time.Now()
-		s.cancelDeferLocked(c)
+	c.inSync = true
+	c.lastOutputPush = time.Now()
+	s.cancelDeferLocked(c)
+	if c.hc.Output != pushed.Output {
+		s.deferOutputLocked(c)
 	}
 }
 
@@ -306,8 +309,20 @@ func (s *State) push(ctx context.Context, req interface{}) error {
 	return errors.New("local: unknown sync request")
 }
 
+// write is a write request with the registration's token, or the agent's
+// user token when it came without one.
 func (s *State) write(token string) catalog.WriteRequest {
+	if token == "" && s.tokens != nil {
+		token = s.tokens.UserToken()
+	}
 	return catalog.WriteRequest{Datacenter: s.cfg.Datacenter, Token: token}
+}
+
+func (s *State) agentToken() string {
+	if s.tokens == nil {
+		return ""
+	}
+	return s.tokens.AgentToken()
 }
 
 func (s *State) registration(token string) *catalog.RegisterRequest {
@@ -318,7 +333,7 @@ func (s *State) registration(token string) *catalog.RegisterRequest {
 
 func (s *State) nodeRegistration() *catalog.RegisterRequest {
 	return &catalog.RegisterRequest{
-		WriteRequest:    s.write(""),
+		WriteRequest:    catalog.WriteRequest{Datacenter: s.cfg.Datacenter, Token: s.agentToken()},
 		ID:              s.cfg.NodeID,
 		Node:            s.cfg.NodeName,
 		Address:         s.cfg.Address,

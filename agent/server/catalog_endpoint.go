@@ -14,7 +14,14 @@ func (s *Server) catalogRegister(ctx context.Context, args *catalog.RegisterRequ
 		return err
 	}
 	return s.route(ctx, catalog.MethodCatalogRegister, args.Datacenter, false, true, args, reply, func() error {
-		_, err := s.raftApply(fsm.RegisterRequestType, args)
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
+		if err := vetRegister(authz, s.fsm.State(), args); err != nil {
+			return err
+		}
+		_, err = s.raftApply(fsm.RegisterRequestType, args)
 		return err
 	})
 }
@@ -63,7 +70,14 @@ func (s *Server) catalogDeregister(ctx context.Context, args *catalog.Deregister
 		return catalog.BadRequestf("Must provide node")
 	}
 	return s.route(ctx, catalog.MethodCatalogDeregister, args.Datacenter, false, true, args, reply, func() error {
-		_, err := s.raftApply(fsm.DeregisterRequestType, args)
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
+		if err := vetDeregister(authz, s.fsm.State(), args); err != nil {
+			return err
+		}
+		_, err = s.raftApply(fsm.DeregisterRequestType, args)
 		return err
 	})
 }
@@ -79,10 +93,15 @@ func (s *Server) catalogListNodes(ctx context.Context, args *catalog.DCRequest, 
 		return err
 	}
 	return s.read(ctx, catalog.MethodCatalogNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, nodes, err := st.Nodes(ws)
 		if err != nil {
 			return err
 		}
+		nodes, reply.ResultsFilteredByACLs = keep(nodes, func(n *catalog.Node) bool { return authz.NodeRead(n.Node) })
 		for _, n := range nodes {
 			n.Datacenter = s.cfg.Datacenter
 		}
@@ -94,8 +113,18 @@ func (s *Server) catalogListNodes(ctx context.Context, args *catalog.DCRequest, 
 
 func (s *Server) catalogListServices(ctx context.Context, args *catalog.DCRequest, reply *catalog.IndexedServices) error {
 	return s.read(ctx, catalog.MethodCatalogServices, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		reply.Index, reply.Services, err = st.Services(ws)
+		reply.ResultsFilteredByACLs = false
+		for name := range reply.Services {
+			if !authz.ServiceRead(name) {
+				delete(reply.Services, name)
+				reply.ResultsFilteredByACLs = true
+			}
+		}
 		return err
 	})
 }
@@ -109,10 +138,17 @@ func (s *Server) catalogServiceNodes(ctx context.Context, args *catalog.ServiceR
 		return err
 	}
 	return s.read(ctx, catalog.MethodCatalogServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, instances, err := st.ServiceNodes(ws, args.ServiceName, args.Tags)
 		if err != nil {
 			return err
 		}
+		instances, reply.ResultsFilteredByACLs = keep(instances, func(n *catalog.ServiceNode) bool {
+			return authz.ServiceRead(n.ServiceName) && authz.NodeRead(n.Node)
+		})
 		kept := instances[:0]
 		for _, n := range instances {
 			n.Datacenter = s.cfg.Datacenter
@@ -135,13 +171,27 @@ func (s *Server) catalogNodeServices(ctx context.Context, args *catalog.NodeRequ
 		return err
 	}
 	return s.read(ctx, catalog.MethodCatalogNodeServices, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, ns, err := st.NodeServices(ws, args.Node)
 		if err != nil {
 			return err
 		}
-		reply.Index, reply.NodeServices = idx, ns
+		reply.Index, reply.NodeServices, reply.ResultsFilteredByACLs = idx, ns, false
 		if ns == nil || ns.Node == nil {
 			return nil
+		}
+		if !authz.NodeRead(ns.Node.Node) {
+			reply.NodeServices, reply.ResultsFilteredByACLs = nil, true
+			return nil
+		}
+		for id, svc := range ns.Services {
+			if !authz.ServiceRead(svc.Service) {
+				delete(ns.Services, id)
+				reply.ResultsFilteredByACLs = true
+			}
 		}
 		n := *ns.Node
 		n.Datacenter = s.cfg.Datacenter

@@ -40,6 +40,15 @@ type Config struct {
 	// even without events.
 	ReconcileInterval time.Duration
 
+	// ACLs: when enabled every RPC is checked against its token, with
+	// ACLDefaultAllow deciding what no rule covers. The leader of the
+	// primary datacenter creates the global-management policy, the
+	// anonymous token and, when set, the InitialManagementToken.
+	ACLsEnabled            bool
+	ACLDefaultAllow        bool
+	InitialManagementToken string
+	PrimaryDatacenter      string
+
 	Logger hclog.Logger
 }
 

@@ -17,10 +17,17 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		return err
 	}
 	return s.read(ctx, catalog.MethodHealthServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, nodes, err := st.CheckServiceNodes(ws, args.ServiceName, args.Tags, args.PassingOnly)
 		if err != nil {
 			return err
 		}
+		nodes, reply.ResultsFilteredByACLs = keep(nodes, func(c *catalog.CheckServiceNode) bool {
+			return authz.ServiceRead(c.Service.Service) && authz.NodeRead(c.Node.Node)
+		})
 		reply.Index = idx
 		kept := nodes[:0]
 		for _, csn := range nodes {
@@ -45,10 +52,15 @@ func (s *Server) healthServiceChecks(ctx context.Context, args *catalog.ServiceR
 		return err
 	}
 	return s.read(ctx, catalog.MethodHealthServiceChecks, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, checks, err := st.ServiceChecks(ws, args.ServiceName)
 		if err != nil {
 			return err
 		}
+		checks, reply.ResultsFilteredByACLs = keep(checks, func(hc *catalog.HealthCheck) bool { return checkAllowed(authz, hc) })
 		reply.Index = idx
 		if checks, err = checksOnMatchingNodes(ws, st, checks, args.NodeMetaFilters); err != nil {
 			return err
@@ -67,10 +79,15 @@ func (s *Server) healthNodeChecks(ctx context.Context, args *catalog.NodeRequest
 		return err
 	}
 	return s.read(ctx, catalog.MethodHealthNodeChecks, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, checks, err := st.NodeChecks(ws, args.Node)
 		if err != nil {
 			return err
 		}
+		checks, reply.ResultsFilteredByACLs = keep(checks, func(hc *catalog.HealthCheck) bool { return checkAllowed(authz, hc) })
 		reply.Index = idx
 		reply.HealthChecks, err = applyFilter(filter, checks)
 		return err
@@ -88,10 +105,15 @@ func (s *Server) healthChecksInState(ctx context.Context, args *catalog.ChecksIn
 		return err
 	}
 	return s.read(ctx, catalog.MethodHealthChecksInState, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		idx, checks, err := st.ChecksInState(ws, args.State)
 		if err != nil {
 			return err
 		}
+		checks, reply.ResultsFilteredByACLs = keep(checks, func(hc *catalog.HealthCheck) bool { return checkAllowed(authz, hc) })
 		reply.Index = idx
 		if checks, err = checksOnMatchingNodes(ws, st, checks, args.NodeMetaFilters); err != nil {
 			return err

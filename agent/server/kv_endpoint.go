@@ -15,6 +15,13 @@ func (s *Server) kvApply(ctx context.Context, args *catalog.KVRequest, reply *bo
 		return err
 	}
 	return s.route(ctx, catalog.MethodKVApply, args.Datacenter, false, true, args, reply, func() error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
+		if err := vetKVOp(authz, args.Op, args.Entry.Key); err != nil {
+			return err
+		}
 		resp, err := s.raftApply(fsm.KVSRequestType, args)
 		if err != nil {
 			return err
@@ -48,6 +55,13 @@ func validateKVOp(op catalog.KVOp, e *catalog.KVEntry) error {
 
 func (s *Server) kvGet(ctx context.Context, args *catalog.KeyRequest, reply *catalog.IndexedKVEntries) error {
 	return s.read(ctx, catalog.MethodKVGet, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
+		if !authz.KeyRead(args.Key) {
+			return catalog.ErrPermissionDenied
+		}
 		idx, e, err := st.KVGet(ws, args.Key)
 		if err != nil {
 			return err
@@ -63,16 +77,27 @@ func (s *Server) kvGet(ctx context.Context, args *catalog.KeyRequest, reply *cat
 
 func (s *Server) kvList(ctx context.Context, args *catalog.KeyRequest, reply *catalog.IndexedKVEntries) error {
 	return s.read(ctx, catalog.MethodKVList, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
 		reply.Index, reply.Entries, err = st.KVList(ws, args.Key)
+		reply.Entries, reply.ResultsFilteredByACLs = keep(reply.Entries, func(e *catalog.KVEntry) bool { return authz.KeyRead(e.Key) })
 		return err
 	})
 }
 
 func (s *Server) kvListKeys(ctx context.Context, args *catalog.KeyListRequest, reply *catalog.IndexedKeyList) error {
 	return s.read(ctx, catalog.MethodKVListKeys, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
-		var err error
+		authz, err := s.authorize(args.Token)
+		if err != nil {
+			return err
+		}
+		if !authz.KeyList(args.Prefix) {
+			return catalog.ErrPermissionDenied
+		}
 		reply.Index, reply.Keys, err = st.KVKeys(ws, args.Prefix, args.Separator)
+		reply.Keys, reply.ResultsFilteredByACLs = keep(reply.Keys, func(k string) bool { return authz.KeyRead(k) })
 		return err
 	})
 }

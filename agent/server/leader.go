@@ -62,8 +62,12 @@ func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 		term := s.raft.CurrentTerm()
 		err := s.raft.Barrier(30 * time.Second).Error()
 		if err == nil && s.raft.CurrentTerm() == term {
-			s.ready.markReady(ready, term)
-			break
+			// The ACL basics exist before the first request is served, so
+			// a bootstrap never finds the management policy missing.
+			if err = s.initACLs(); err == nil {
+				s.ready.markReady(ready, term)
+				break
+			}
 		}
 		if err != nil {
 			s.logger.Warn("leader barrier failed; retrying", "error", err)

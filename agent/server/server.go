@@ -53,6 +53,8 @@ type Server struct {
 	// ready tells whether leader reads may be served, and for which term.
 	ready *readiness
 
+	aclCache *aclCache
+
 	bootstrapped atomic.Bool
 
 	shutdownCh chan struct{}
@@ -81,6 +83,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		lan:        deps.LAN,
 		router:     deps.Router,
 		ready:      newReadiness(),
+		aclCache:   newACLCache(),
 		shutdownCh: make(chan struct{}),
 	}
 	s.registerEndpoints()

@@ -19,6 +19,9 @@ func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *
 	}
 	if !write {
 		return s.route(ctx, catalog.MethodTxnApply, dc, args.AllowStale, false, args, reply, func() error {
+			if err := s.vetTxn(args); err != nil {
+				return err
+			}
 			st := s.fsm.State()
 			reply.Results, reply.Errors = st.TxnRO(args.Ops)
 			s.setQueryMeta(&reply.QueryMeta)
@@ -27,6 +30,9 @@ func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *
 		})
 	}
 	return s.route(ctx, catalog.MethodTxnApply, dc, false, true, args, reply, func() error {
+		if err := s.vetTxn(args); err != nil {
+			return err
+		}
 		resp, err := s.raftApply(fsm.TxnRequestType, args)
 		if err != nil {
 			return err
@@ -65,4 +71,23 @@ func validateTxn(ops catalog.TxnOps) (bool, error) {
 		}
 	}
 	return write, nil
+}
+
+// vetTxn checks every operation against the token; one denied operation
+// refuses the whole transaction, as nothing of it may be applied.
+func (s *Server) vetTxn(args *catalog.TxnRequest) error {
+	token := args.WriteRequest.Token
+	if token == "" {
+		token = args.QueryOptions.Token
+	}
+	authz, err := s.authorize(token)
+	if err != nil {
+		return err
+	}
+	for i, op := range args.Ops {
+		if err := vetKVOp(authz, op.KV.Verb, op.KV.Entry.Key); err != nil {
+			return fmt.Errorf("%w: operation %d on key %q", err, i, op.KV.Entry.Key)
+		}
+	}
+	return nil
 }

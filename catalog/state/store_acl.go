@@ -542,3 +542,11 @@ func (s *Store) ACLResolve(secret string) (*catalog.ACLIdentity, error) {
 	sort.Slice(id.Policies, func(i, j int) bool { return strings.Compare(id.Policies[i].ID, id.Policies[j].ID) < 0 })
 	return id, nil
 }
+
+// ACLIndex is the highest index of the ACL tables: a resolution built at
+// this index stays true until it moves.
+func (s *Store) ACLIndex() uint64 {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return maxIndex(txn, TableACLTokens, TableACLPolicies, TableACLRoles)
+}
