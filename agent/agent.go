@@ -41,6 +41,8 @@ type Agent struct {
 	http      []*http.Server
 	httpAddrs []net.Addr
 
+	tokens agentTokens // tokens set through /v1/agent/token
+
 	started    time.Time
 	shutdownCh chan struct{}
 	shutdown   sync.Once
