@@ -38,6 +38,8 @@ type fakeAgent struct {
 	blockMethod string
 	canceled    chan error
 
+	acl *fakeACL
+
 	members    []lan.Member
 	joinErr    error
 	joined     []string
@@ -60,6 +62,7 @@ func newFakeAgent() *fakeAgent {
 		leader:    "10.0.0.1:8300",
 		peers:     []string{"10.0.0.1:8300", "10.0.0.2:8300"},
 		errs:      map[string]error{},
+		acl:       newFakeACL(),
 		members: []lan.Member{{
 			Name: "node1", Addr: net.ParseIP("10.0.0.1"), Port: 8301, Status: lan.StatusAlive,
 			Tags:        map[string]string{"role": "consul", "dc": "dc1"},
@@ -138,6 +141,12 @@ func datacenterOf(args interface{}) string {
 		return a.Datacenter
 	case *catalog.TxnRequest:
 		return a.WriteRequest.Datacenter
+	case *catalog.ACLRequest:
+		return a.Datacenter
+	case *catalog.ACLReadRequest:
+		return a.Datacenter
+	case *catalog.ACLListRequest:
+		return a.Datacenter
 	}
 	return "dc1"
 }
@@ -161,6 +170,9 @@ func (f *fakeAgent) RPC(ctx context.Context, method string, args, reply interfac
 	}
 	if datacenterOf(args) != "dc1" {
 		return fmt.Errorf("%w: %s", catalog.ErrUnknownDC, datacenterOf(args))
+	}
+	if strings.HasPrefix(method, "ACL.") {
+		return f.aclRPC(method, args, reply)
 	}
 	switch method {
 	case catalog.MethodStatusLeader:
