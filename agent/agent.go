@@ -46,6 +46,8 @@ type Agent struct {
 	httpAddrs  []net.Addr
 	httpsAddrs []net.Addr
 
+	tokens agentTokens // tokens set through /v1/agent/token
+
 	started    time.Time
 	shutdownCh chan struct{}
 	shutdown   sync.Once

@@ -41,6 +41,14 @@ type Agent interface {
 
 	// ForceLeave moves a failed member to left; prune forgets it at once.
 	ForceLeave(node string, prune bool) error
+
+	// SetAgentToken replaces one of the agent's own ACL tokens (PUT
+	// /v1/agent/token/:kind): "default", "agent", "agent_recovery",
+	// "replication", "dns", "config_file_service_registration", or a
+	// legacy name ("agent_master", "acl_token", "acl_agent_token",
+	// "acl_agent_master_token", "acl_replication_token"). An unknown kind
+	// is a *catalog.BadRequest; catalog.ErrACLDisabled when ACLs are off.
+	SetAgentToken(kind, token string) error
 }
 
 // Self is the local agent's description.

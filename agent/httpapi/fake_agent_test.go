@@ -41,6 +41,7 @@ type fakeAgent struct {
 
 	// authz, when set, decides Authorize.
 	authz func(token string) (acl.Authorizer, error)
+	acl   *fakeACL
 
 	members    []lan.Member
 	joinErr    error
@@ -64,6 +65,7 @@ func newFakeAgent() *fakeAgent {
 		leader:    "10.0.0.1:8300",
 		peers:     []string{"10.0.0.1:8300", "10.0.0.2:8300"},
 		errs:      map[string]error{},
+		acl:       newFakeACL(),
 		members: []lan.Member{{
 			Name: "node1", Addr: net.ParseIP("10.0.0.1"), Port: 8301, Status: lan.StatusAlive,
 			Tags:        map[string]string{"role": "consul", "dc": "dc1"},
@@ -142,6 +144,12 @@ func datacenterOf(args interface{}) string {
 		return a.Datacenter
 	case *catalog.TxnRequest:
 		return a.WriteRequest.Datacenter
+	case *catalog.ACLRequest:
+		return a.Datacenter
+	case *catalog.ACLReadRequest:
+		return a.Datacenter
+	case *catalog.ACLListRequest:
+		return a.Datacenter
 	}
 	return "dc1"
 }
@@ -165,6 +173,9 @@ func (f *fakeAgent) RPC(ctx context.Context, method string, args, reply interfac
 	}
 	if datacenterOf(args) != "dc1" {
 		return fmt.Errorf("%w: %s", catalog.ErrUnknownDC, datacenterOf(args))
+	}
+	if strings.HasPrefix(method, "ACL.") {
+		return f.aclRPC(method, args, reply)
 	}
 	switch method {
 	case catalog.MethodStatusLeader:

@@ -165,6 +165,22 @@ func (s *Server) routes() []route {
 		{"/v1/agent/check/fail/", methodsPut, s.agentCheckTTL(catalog.HealthCritical)},
 		{"/v1/agent/check/update/", methodsPut, s.agentCheckUpdate},
 
+		{"/v1/agent/token/", methodsPut, s.agentToken},
+
+		{"/v1/acl/bootstrap", methodsPut, s.aclBootstrap},
+		{"/v1/acl/token", methodsPut, s.aclTokenCreate},
+		{"/v1/acl/token/self", methodsGet, s.aclTokenSelf},
+		{"/v1/acl/token/", methodsKV, s.aclToken},
+		{"/v1/acl/tokens", methodsGet, s.aclTokenList},
+		{"/v1/acl/policy", methodsPut, s.aclPolicyCreate},
+		{"/v1/acl/policy/name/", methodsGet, s.aclPolicyReadByName},
+		{"/v1/acl/policy/", methodsKV, s.aclPolicy},
+		{"/v1/acl/policies", methodsGet, s.aclPolicyList},
+		{"/v1/acl/role", methodsPut, s.aclRoleCreate},
+		{"/v1/acl/role/name/", methodsGet, s.aclRoleReadByName},
+		{"/v1/acl/role/", methodsKV, s.aclRole},
+		{"/v1/acl/roles", methodsGet, s.aclRoleList},
+
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},

@@ -8,6 +8,7 @@ import (
 const topHelpText = `Usage: concord [--version] [--help] <command> [<args>]
 
 Available commands are:
+    acl            Interact with concord's ACLs
     agent          Runs a concord agent
     catalog        Interact with the catalog
     force-leave    Forces a member of the cluster to enter the "left" state
