@@ -23,11 +23,10 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		}
 		reply.Index = idx
 		kept := nodes[:0]
+		dc := datacenterSetter{dc: s.cfg.Datacenter}
 		for _, csn := range nodes {
-			// Instances on one node share its row; setting the same
-			// value twice is harmless.
-			csn.Node.Datacenter = s.cfg.Datacenter
 			if metaMatches(csn.Node.Meta, args.NodeMetaFilters) {
+				csn.Node = dc.set(csn.Node)
 				kept = append(kept, csn)
 			}
 		}
@@ -134,4 +133,25 @@ func metaMatches(meta, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// datacenterSetter gives nodes read from the store this server's
+// datacenter. The store hands out its own rows, which must not change, so
+// a node whose row says otherwise is copied; instances on one node come
+// one after the other and share the copy.
+type datacenterSetter struct {
+	dc       string
+	row, out *catalog.Node
+}
+
+func (d *datacenterSetter) set(n *catalog.Node) *catalog.Node {
+	if n.Datacenter == d.dc {
+		return n
+	}
+	if n != d.row {
+		c := *n
+		c.Datacenter = d.dc
+		d.row, d.out = n, &c
+	}
+	return d.out
 }
