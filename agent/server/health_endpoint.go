@@ -17,6 +17,17 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		return err
 	}
 	return s.read(ctx, catalog.MethodHealthServiceNodes, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
+		// The caller holds the answer at NotModifiedIndex: if that is
+		// still the index and this answer is final (no blocking, or the
+		// index passed the caller's, or the wait ran out and ws is nil),
+		// say so instead of reading and sending it again.
+		if known := args.NotModifiedIndex; known != 0 &&
+			(ws == nil || args.MinQueryIndex == 0 || known > args.MinQueryIndex) &&
+			st.ServiceIndex(args.ServiceName) == known {
+			reply.Index, reply.Nodes, reply.NotModified = known, nil, true
+			return nil
+		}
+		reply.NotModified = false
 		idx, nodes, err := st.CheckServiceNodes(ws, args.ServiceName, args.Tags, args.PassingOnly)
 		if err != nil {
 			return err

@@ -94,6 +94,15 @@ func (s *Store) CheckServiceNodes(ws memdb.WatchSet, service string, tags []stri
 	return idx, out, nil
 }
 
+// ServiceIndex is the index CheckServiceNodes would report for service,
+// read without reading the instances: a caller holding the answer at this
+// index knows it is still current.
+func (s *Store) ServiceIndex(service string) uint64 {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return serviceIndex(txn, service)
+}
+
 func compareCheckServiceNodes(a, b *catalog.CheckServiceNode) int {
 	if c := strings.Compare(a.Node.Node, b.Node.Node); c != 0 {
 		return c
