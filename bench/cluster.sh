@@ -17,10 +17,11 @@
 # Runs: kv-put (32 clients, 10 s) against the leader and a follower, kv-get
 # default and stale through a follower, watch with 2000 watchers on the
 # leader (reporting its RSS), register, health (?passing over 200
-# instances through a follower), and failover killing the leader with
-# SIGKILL. Total well under 5 minutes. Everything it starts is stopped
-# and its temporary directory removed on exit, whatever happens. Linux
-# only (it needs 127.0.0.2 and 127.0.0.3 on the loopback).
+# instances through a follower, then on the leader), and failover
+# killing the leader with SIGKILL. Total well under 5 minutes. Everything
+# it starts is stopped and its temporary directory removed on exit,
+# whatever happens. Linux only (it needs 127.0.0.2 and 127.0.0.3 on the
+# loopback).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -200,6 +201,7 @@ bench kv-get-stale-follower notes_ops kv-get -addr "$FOLLOWER:8500" -consistency
 bench watch-2000 notes_watch watch -addr "$LEADER:8500" -watchers 2000 -pid "${PID_OF[$LEADER]}"
 bench register notes_register register -addr "$LEADER:8500" "${COMMON[@]}"
 bench health-passing-follower notes_ops health -addr "$FOLLOWER:8500" -instances 200 "${COMMON[@]}"
+bench health-passing-leader notes_ops health -addr "$LEADER:8500" -instances 200 "${COMMON[@]}"
 ALL=()
 for n in 1 2 3; do [ "127.0.0.$n" = "$LEADER" ] || ALL+=("127.0.0.$n:8500"); done
 ALL+=("$LEADER:8500")

@@ -71,6 +71,12 @@ type ServiceRequest struct {
 	// PassingOnly keeps instances whose every check, the node's included,
 	// is passing (Health.ServiceNodes only).
 	PassingOnly bool
+	// NotModifiedIndex, when not zero, is the index of an answer the
+	// caller holds for these same arguments. If the answer's index is
+	// still that one, the server may reply with NotModified set and no
+	// Nodes (Health.ServiceNodes only): the same index means the same
+	// answer, because every write that changes it raises the index.
+	NotModifiedIndex uint64
 }
 
 // NodeRequest reads one node.
@@ -116,6 +122,9 @@ type ChecksInStateRequest struct {
 // IndexedCheckServiceNodes answers Health.ServiceNodes.
 type IndexedCheckServiceNodes struct {
 	Nodes CheckServiceNodes
+	// NotModified says the answer is the one at the request's
+	// NotModifiedIndex, so Nodes was left empty.
+	NotModified bool
 	QueryMeta
 }
 

@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/concord-dev/concord/catalog"
@@ -111,12 +115,54 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 		NodeMetaFilters: nodeMetaFilter(q),
 		PassingOnly:     passing,
 	}
+	// The compact answer is rendered once per index and key; ?pretty is
+	// rendered each time.
+	pretty := hasParam(q, "pretty")
+	var key string
+	var held *cachedAnswer
+	if !pretty {
+		key = healthServiceKey(args)
+		if held = s.answers.get(key); held != nil {
+			args.NotModifiedIndex = held.index
+		}
+	}
 	var out catalog.IndexedCheckServiceNodes
 	if err := s.agent.RPC(r.Context(), catalog.MethodHealthServiceNodes, args, &out); err != nil {
 		return err
 	}
-	entries := make([]*serviceEntryJSON, 0, len(out.Nodes))
-	for _, csn := range out.Nodes {
+	if out.NotModified {
+		if held == nil || out.Index != held.index {
+			return fmt.Errorf("the server answered not modified at index %d for a request that held none", out.Index)
+		}
+		setMeta(w, out.QueryMeta, opts)
+		return writeJSONBody(w, held.body)
+	}
+	if pretty {
+		setMeta(w, out.QueryMeta, opts)
+		return writeJSON(w, r, http.StatusOK, renderServiceEntries(out.Nodes))
+	}
+	// Readers woken together by one change all get the full answer; the
+	// first to render it spares the others.
+	if c := s.answers.get(key); c != nil && c.index == out.Index && out.Index != 0 {
+		setMeta(w, out.QueryMeta, opts)
+		return writeJSONBody(w, c.body)
+	}
+	body, err := json.Marshal(renderServiceEntries(out.Nodes))
+	if err != nil {
+		return fmt.Errorf("encoding the response: %w", err)
+	}
+	if out.Index != 0 {
+		s.answers.put(key, out.Index, body)
+	}
+	setMeta(w, out.QueryMeta, opts)
+	return writeJSONBody(w, body)
+}
+
+// renderServiceEntries is Health.ServiceNodes' answer as consul/api's
+// []*ServiceEntry decodes it.
+func renderServiceEntries(nodes catalog.CheckServiceNodes) []*serviceEntryJSON {
+	entries := make([]*serviceEntryJSON, 0, len(nodes))
+	for _, csn := range nodes {
 		if csn == nil || csn.Node == nil || csn.Service == nil {
 			continue
 		}
@@ -126,8 +172,51 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 			Checks:  renderChecks(csn.Checks),
 		})
 	}
-	setMeta(w, out.QueryMeta, opts)
-	return writeJSON(w, r, http.StatusOK, entries)
+	return entries
+}
+
+// healthServiceKey names everything a Health.ServiceNodes answer depends
+// on besides the state it reads: two requests with one key and one index
+// have the same answer. The token is part of it, since what a token may
+// see will narrow the answer.
+func healthServiceKey(args *catalog.ServiceRequest) string {
+	var b strings.Builder
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	field(args.Datacenter)
+	field(args.Token)
+	field(args.ServiceName)
+	field(strconv.FormatBool(args.PassingOnly))
+	field(args.Filter)
+	field(strconv.Itoa(len(args.Tags)))
+	for _, t := range args.Tags {
+		field(t)
+	}
+	meta := make([]string, 0, len(args.NodeMetaFilters))
+	for k := range args.NodeMetaFilters {
+		meta = append(meta, k)
+	}
+	sort.Strings(meta)
+	field(strconv.Itoa(len(meta)))
+	for _, k := range meta {
+		field(k)
+		field(args.NodeMetaFilters[k])
+	}
+	return b.String()
+}
+
+// writeJSONBody answers 200 with body, a JSON document already rendered.
+// With its length known, net/http sends it as is rather than in chunks.
+func writeJSONBody(w http.ResponseWriter, body []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return nil
 }
 
 // healthServiceChecks serves GET /v1/health/checks/:service.

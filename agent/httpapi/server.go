@@ -56,6 +56,8 @@ type Server struct {
 	logger hclog.Logger
 	exact  map[string]*route
 	prefix []*route // longest pattern first
+	// answers holds rendered health answers by index (answer_cache.go).
+	answers *answerCache
 }
 
 // handlerFunc serves one route. It writes the response itself on success;
@@ -108,7 +110,7 @@ func New(cfg Config, agent Agent) (*Server, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	s := &Server{cfg: cfg, agent: agent, logger: logger.Named("http"), exact: map[string]*route{}}
+	s := &Server{cfg: cfg, agent: agent, logger: logger.Named("http"), exact: map[string]*route{}, answers: newAnswerCache()}
 	for _, rt := range s.routes() {
 		rt := rt
 		if rt.pattern != "/" && strings.HasSuffix(rt.pattern, "/") {

@@ -21,6 +21,20 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		if err != nil {
 			return err
 		}
+		// The caller holds the answer at NotModifiedIndex: if that is
+		// still the index and this answer is final (no blocking, or the
+		// index passed the caller's, or the wait ran out and ws is nil),
+		// say so instead of reading and sending it again.
+		if known := args.NotModifiedIndex; known != 0 &&
+			(ws == nil || args.MinQueryIndex == 0 || known > args.MinQueryIndex) &&
+			st.ServiceIndex(args.ServiceName) == known &&
+			// An ACL change since the answer may change what this token
+			// sees, though the service did not move.
+			(!s.cfg.ACLsEnabled || st.ACLIndex() <= known) {
+			reply.Index, reply.Nodes, reply.NotModified = known, nil, true
+			return nil
+		}
+		reply.NotModified = false
 		idx, nodes, err := st.CheckServiceNodes(ws, args.ServiceName, args.Tags, args.PassingOnly)
 		if err != nil {
 			return err
@@ -30,11 +44,10 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		})
 		reply.Index = idx
 		kept := nodes[:0]
+		dc := datacenterSetter{dc: s.cfg.Datacenter}
 		for _, csn := range nodes {
-			// Instances on one node share its row; setting the same
-			// value twice is harmless.
-			csn.Node.Datacenter = s.cfg.Datacenter
 			if metaMatches(csn.Node.Meta, args.NodeMetaFilters) {
+				csn.Node = dc.set(csn.Node)
 				kept = append(kept, csn)
 			}
 		}
@@ -156,4 +169,25 @@ func metaMatches(meta, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// datacenterSetter gives nodes read from the store this server's
+// datacenter. The store hands out its own rows, which must not change, so
+// a node whose row says otherwise is copied; instances on one node come
+// one after the other and share the copy.
+type datacenterSetter struct {
+	dc       string
+	row, out *catalog.Node
+}
+
+func (d *datacenterSetter) set(n *catalog.Node) *catalog.Node {
+	if n.Datacenter == d.dc {
+		return n
+	}
+	if n != d.row {
+		c := *n
+		c.Datacenter = d.dc
+		d.row, d.out = n, &c
+	}
+	return d.out
 }

@@ -182,19 +182,26 @@ func (s *Store) NodeServices(ws memdb.WatchSet, node string) (uint64, *catalog.N
 }
 
 func toNodeService(sn *catalog.ServiceNode) *catalog.NodeService {
-	w := sn.ServiceWeights
-	return &catalog.NodeService{
+	return fillNodeService(new(catalog.NodeService), new(catalog.Weights), sn)
+}
+
+// fillNodeService sets ns to the instance sn, with w holding its weights,
+// and returns ns.
+func fillNodeService(ns *catalog.NodeService, w *catalog.Weights, sn *catalog.ServiceNode) *catalog.NodeService {
+	*w = sn.ServiceWeights
+	*ns = catalog.NodeService{
 		ID:                sn.ServiceID,
 		Service:           sn.ServiceName,
 		Tags:              sn.ServiceTags,
 		Address:           sn.ServiceAddress,
 		Meta:              sn.ServiceMeta,
 		Port:              sn.ServicePort,
-		Weights:           &w,
+		Weights:           w,
 		EnableTagOverride: sn.ServiceEnableTagOverride,
 		CreateIndex:       sn.CreateIndex,
 		ModifyIndex:       sn.ModifyIndex,
 	}
+	return ns
 }
 
 // NodeChecks lists the checks of one node, sorted by check ID.

@@ -1,7 +1,8 @@
 package state
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
@@ -12,6 +13,14 @@ import (
 // and the node-level ones (serfHealth and any check bound to no service).
 // With passingOnly, instances with any check not passing are left out.
 // The result is sorted by node then service ID.
+//
+// The result shares the store's rows: each Node and HealthCheck is the
+// stored row itself, and each Service's Tags and Meta are the stored
+// row's. memdb rows are never changed in place (every write inserts a new
+// row, see ensureCheckTxn), so they stay valid, but callers must treat
+// everything reachable from the result as read-only; to change a value,
+// copy it first. The lists themselves (the result, and each instance's
+// Checks) are the caller's own.
 //
 // The cost follows the service, not the catalog: the instances come from
 // the services table's service index, and each distinct node costs one
@@ -44,95 +53,109 @@ func (s *Store) CheckServiceNodes(ws memdb.WatchSet, service string, tags []stri
 		return idx, catalog.CheckServiceNodes{}, nil
 	}
 
-	j := healthJoin{txn: txn, ws: ws, nodes: map[string]*nodeHealth{}}
-	out := make(catalog.CheckServiceNodes, 0, len(instances))
-	for _, sn := range instances {
-		nh, err := j.node(sn.Node)
-		if err != nil {
+	// One allocation each for the instances, their services and weights,
+	// rather than three per instance.
+	n := len(instances)
+	entries := make([]catalog.CheckServiceNode, n)
+	services := make([]catalog.NodeService, n)
+	weights := make([]catalog.Weights, n)
+	out := make(catalog.CheckServiceNodes, 0, n)
+	// Every instance's check list is a window of this one array; a
+	// window's capacity ends where it does, so a caller appending to one
+	// list cannot overwrite the next.
+	checks := make([]*catalog.HealthCheck, 0, 2*n)
+	j := healthJoin{txn: txn, ws: ws}
+	for i, sn := range instances {
+		if err := j.node(sn.Node); err != nil {
 			return 0, nil, err
 		}
-		if nh.node == nil {
+		if j.row == nil {
 			// The services table never outlives its node; this is a
 			// write in progress elsewhere, not something to show.
 			continue
 		}
-		csn := &catalog.CheckServiceNode{
-			Node:    nh.node,
-			Service: toNodeService(sn),
-			Checks:  nh.checksFor(sn.ServiceID),
-		}
+		start := len(checks)
+		checks = j.appendChecksFor(checks, sn.ServiceID)
+		csn := &entries[i]
+		csn.Node = j.row
+		csn.Service = fillNodeService(&services[i], &weights[i], sn)
+		csn.Checks = checks[start:len(checks):len(checks)]
 		if passingOnly && !csn.Passing() {
 			continue
 		}
 		out = append(out, csn)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Node.Node != out[j].Node.Node {
-			return out[i].Node.Node < out[j].Node.Node
-		}
-		return out[i].Service.ID < out[j].Service.ID
-	})
+	// The service index orders instances by lower-cased node name; the
+	// answer is ordered by the name as registered, which is the same
+	// order unless names differ only in case.
+	if !slices.IsSortedFunc(out, compareCheckServiceNodes) {
+		slices.SortFunc(out, compareCheckServiceNodes)
+	}
 	return idx, out, nil
 }
 
-// healthJoin reads each node an answer needs once, however many of the
-// service's instances run on it.
+// ServiceIndex is the index CheckServiceNodes would report for service,
+// read without reading the instances: a caller holding the answer at this
+// index knows it is still current.
+func (s *Store) ServiceIndex(service string) uint64 {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return serviceIndex(txn, service)
+}
+
+func compareCheckServiceNodes(a, b *catalog.CheckServiceNode) int {
+	if c := strings.Compare(a.Node.Node, b.Node.Node); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Service.ID, b.Service.ID)
+}
+
+// healthJoin reads the node of each instance, and that node's checks,
+// keeping the last one read: the service index lists a node's instances
+// one after the other, so each node is read once.
 type healthJoin struct {
-	txn   *memdb.Txn
-	ws    memdb.WatchSet
-	nodes map[string]*nodeHealth
+	txn *memdb.Txn
+	ws  memdb.WatchSet
+
+	name   string                 // the node held, as the instance named it
+	row    *catalog.Node          // its row, nil if it is not registered
+	checks []*catalog.HealthCheck // its checks in check ID order, reused
 
 	// Fallback channels for when the watch set is full, fetched on first
 	// need.
 	allNodes, allChecks <-chan struct{}
 }
 
-// nodeHealth is one node's row and checks, copied out of the store.
-type nodeHealth struct {
-	node       *catalog.Node
-	nodeChecks catalog.HealthChecks            // bound to no service
-	byService  map[string]catalog.HealthChecks // service ID -> its checks
-}
-
-func (j *healthJoin) node(name string) (*nodeHealth, error) {
-	if nh, ok := j.nodes[name]; ok {
-		return nh, nil
+// node makes name the node held, reading it unless it is already.
+func (j *healthJoin) node(name string) error {
+	if j.name == name && j.name != "" {
+		return nil
 	}
-	nh := &nodeHealth{}
-	j.nodes[name] = nh
+	j.name, j.row, j.checks = name, nil, j.checks[:0]
 
 	watch, raw, err := j.txn.FirstWatch(TableNodes, indexID, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := j.watch(watch, TableNodes, &j.allNodes); err != nil {
-		return nil, err
+		return err
 	}
 	if raw == nil {
-		return nh, nil
+		return nil
 	}
-	n := *raw.(*catalog.Node)
-	nh.node = &n
+	j.row = raw.(*catalog.Node)
 
 	iter, err := j.txn.Get(TableChecks, indexNode, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := j.watch(iter.WatchCh(), TableChecks, &j.allChecks); err != nil {
-		return nil, err
+		return err
 	}
 	for raw := iter.Next(); raw != nil; raw = iter.Next() {
-		hc := *raw.(*catalog.HealthCheck)
-		if hc.ServiceID == "" {
-			nh.nodeChecks = append(nh.nodeChecks, &hc)
-			continue
-		}
-		if nh.byService == nil {
-			nh.byService = map[string]catalog.HealthChecks{}
-		}
-		nh.byService[hc.ServiceID] = append(nh.byService[hc.ServiceID], &hc)
+		j.checks = append(j.checks, raw.(*catalog.HealthCheck))
 	}
-	return nh, nil
+	return nil
 }
 
 // watch adds ch to the watch set, or the whole table's channel once the set
@@ -156,11 +179,19 @@ func (j *healthJoin) watch(ch <-chan struct{}, table string, fallback *<-chan st
 	return nil
 }
 
-// checksFor is the node's checks followed by the instance's own, each
-// group in check ID order.
-func (nh *nodeHealth) checksFor(serviceID string) catalog.HealthChecks {
-	own := nh.byService[serviceID]
-	out := make(catalog.HealthChecks, 0, len(nh.nodeChecks)+len(own))
-	out = append(out, nh.nodeChecks...)
-	return append(out, own...)
+// appendChecksFor appends the held node's checks that bear on serviceID:
+// the node-level ones, then the instance's own, each group in check ID
+// order.
+func (j *healthJoin) appendChecksFor(dst []*catalog.HealthCheck, serviceID string) []*catalog.HealthCheck {
+	for _, hc := range j.checks {
+		if hc.ServiceID == "" {
+			dst = append(dst, hc)
+		}
+	}
+	for _, hc := range j.checks {
+		if hc.ServiceID != "" && hc.ServiceID == serviceID {
+			dst = append(dst, hc)
+		}
+	}
+	return dst
 }

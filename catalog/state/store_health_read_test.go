@@ -89,6 +89,63 @@ func TestCheckServiceNodes(t *testing.T) {
 	}
 }
 
+// The answer hands out the store's rows: a later write replaces them and
+// leaves an answer already given as it was, and each instance's check
+// list is its own, even for instances sharing a node.
+func TestCheckServiceNodesSharesRowsThatWritesDoNotChange(t *testing.T) {
+	s := seedHealth(t)
+	mustRegister(t, s, 12, regService("n1", "10.0.0.1", "web3", "web"))
+	mustRegister(t, s, 13, serviceCheck("n1", "web3", "web3-http", catalog.HealthPassing))
+
+	_, before, err := s.CheckServiceNodes(nil, "web", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 3 || before[0].Service.ID != "web1" || before[1].Service.ID != "web3" {
+		t.Fatalf("instances: %+v", before)
+	}
+	if before[0].Node != before[1].Node {
+		t.Fatal("two instances on n1 got different node rows")
+	}
+	if ids := checkIDs(before[1]); !reflect.DeepEqual(ids, []string{catalog.SerfCheckID, "web3-http"}) {
+		t.Fatalf("web3 checks: %v", ids)
+	}
+	_ = append(before[0].Checks, &catalog.HealthCheck{CheckID: "appended"})
+	if ids := checkIDs(before[1]); !reflect.DeepEqual(ids, []string{catalog.SerfCheckID, "web3-http"}) {
+		t.Fatalf("appending to web1's checks changed web3's: %v", ids)
+	}
+
+	mustRegister(t, s, 14, serviceCheck("n1", "web1", "web1-http", catalog.HealthCritical))
+	mustRegister(t, s, 15, regService("n1", "10.0.0.99", "web1", "web"))
+	if before[0].Checks[1].Status != catalog.HealthPassing || before[0].Node.Address != "10.0.0.1" {
+		t.Fatalf("a write changed an answer already given: %+v %+v", before[0].Checks[1], before[0].Node)
+	}
+	_, after, _ := s.CheckServiceNodes(nil, "web", nil, false)
+	if after[0].Checks[1].Status != catalog.HealthCritical || after[0].Node.Address != "10.0.0.99" {
+		t.Fatalf("new read: %+v %+v", after[0].Checks[1], after[0].Node)
+	}
+}
+
+// The services index orders nodes by lower-cased name; the answer is
+// ordered by the name as registered.
+func TestCheckServiceNodesOrderByNodeName(t *testing.T) {
+	s := newStore(t)
+	mustRegister(t, s, 1, regService("a-node", "10.0.0.1", "web-a", "web"))
+	mustRegister(t, s, 2, regService("B-node", "10.0.0.2", "web-b2", "web"))
+	mustRegister(t, s, 3, regService("B-node", "10.0.0.2", "web-b1", "web"))
+	_, got, err := s.CheckServiceNodes(nil, "web", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, csn := range got {
+		ids = append(ids, csn.Node.Node+"/"+csn.Service.ID)
+	}
+	if want := []string{"B-node/web-b1", "B-node/web-b2", "a-node/web-a"}; !reflect.DeepEqual(ids, want) {
+		t.Fatalf("order %v, want %v", ids, want)
+	}
+}
+
 func TestCheckServiceNodesPassingExcludesEveryNonPassingState(t *testing.T) {
 	for _, status := range []string{catalog.HealthWarning, catalog.HealthCritical, catalog.HealthMaint} {
 		s := newStore(t)
