@@ -32,7 +32,7 @@ func (a *Agent) startLocal() error {
 		SyncInterval:            cfg.AEInterval,
 		ReapInterval:            cfg.CheckReapInterval,
 		Logger:                  a.logger.Named("local"),
-	}, local.Deps{RPC: a, PoolSize: func() int { return len(a.lan.Members()) }})
+	}, local.Deps{RPC: a, Tokens: localTokens{a}, PoolSize: func() int { return len(a.lan.Members()) }})
 	if err != nil {
 		return err
 	}
@@ -145,3 +145,9 @@ func checkFromConfig(c config.CheckDefinition) checks.Spec {
 		OutputMaxSize:                  c.OutputMaxSize,
 	}
 }
+
+// localTokens gives anti-entropy the agent's current tokens.
+type localTokens struct{ a *Agent }
+
+func (t localTokens) AgentToken() string { return t.a.AgentToken("agent") }
+func (t localTokens) UserToken() string  { return t.a.AgentToken("default") }

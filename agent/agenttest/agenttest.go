@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,7 +68,9 @@ func StartDevWith(t testing.TB, tune func(*config.Config)) (*agent.Agent, string
 		// A default-consistency read succeeds only once the leader has
 		// caught up (its barrier), which is what "ready" means.
 		if l, err := c.Status().Leader(); err == nil && l != "" {
-			if _, _, err := c.KV().Get("agenttest-ready-probe", nil); err == nil {
+			// With ACLs on and default deny the probe is refused, but only
+			// a leader that has caught up gets as far as refusing it.
+			if _, _, err := c.KV().Get("agenttest-ready-probe", nil); err == nil || strings.Contains(err.Error(), "403") {
 				break
 			}
 		}
@@ -169,9 +172,14 @@ func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Conf
 		}
 		return nil
 	})
+	// One client for all probes: a new one each time would leave its idle
+	// connections behind and run into the per-client connection limit.
+	probe := Client(t, srvs[0])
 	WaitFor(t, 20*time.Second, "a leader that serves reads", func() error {
-		c := Client(t, srvs[0])
-		_, _, err := c.KV().Get("agenttest-ready-probe", nil)
+		_, _, err := probe.KV().Get("agenttest-ready-probe", nil)
+		if err != nil && strings.Contains(err.Error(), "403") {
+			return nil // ACLs refused it: a leader that serves answered
+		}
 		return err
 	})
 	return srvs, clis

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/catalog"
 )
 
@@ -18,6 +19,9 @@ func (s *Server) agentToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	var body struct{ Token string }
 	if err := readJSON(w, r, MaxJSONBody, &body); err != nil {
+		return err
+	}
+	if err := s.allow(r, func(a acl.Authorizer) bool { return a.ACLWrite() }); err != nil {
 		return err
 	}
 	if err := s.agent.SetAgentToken(kind, body.Token); err != nil {

@@ -176,12 +176,13 @@ func (f *fakeAgent) ForceLeave(node string, prune bool) error {
 	return fmt.Errorf("%w: no member %q", catalog.ErrNotFound, node)
 }
 
-// Authorize lets everything through unless the test set an authorizer.
+// Authorize lets everything through, ACL management included, unless the
+// test set an authorizer.
 func (f *fakeAgent) Authorize(token string) (acl.Authorizer, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.authz != nil {
 		return f.authz(token)
 	}
-	return acl.AllowAll(), nil
+	return acl.ManageAll(), nil
 }

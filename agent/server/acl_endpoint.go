@@ -248,12 +248,14 @@ func (s *Server) aclTokenRead(ctx context.Context, args *catalog.ACLReadRequest,
 		var authz acl.Authorizer
 		if bySecret {
 			// A token may always read itself.
-			id = args.QueryOptions.Token
+			if id == "" {
+				id = args.QueryOptions.Token
+			}
 			if id == "" {
 				id = anonymousSecret
 			}
 			var err error
-			if authz, err = s.authorize(args.QueryOptions.Token); err != nil {
+			if authz, err = s.authorize(id); err != nil {
 				return err
 			}
 		} else {
@@ -269,7 +271,7 @@ func (s *Server) aclTokenRead(ctx context.Context, args *catalog.ACLReadRequest,
 		reply.Index = idx
 		reply.Tokens = nil
 		if tok == nil {
-			return catalog.ErrACLNotFound
+			return nil
 		}
 		t := *tok
 		if !bySecret && !authz.ACLWrite() {
@@ -445,7 +447,7 @@ func (s *Server) aclPolicyRead(ctx context.Context, args *catalog.ACLReadRequest
 		reply.Index = idx
 		reply.Policies = nil
 		if p == nil {
-			return catalog.ErrACLNotFound
+			return nil
 		}
 		reply.Policies = []*catalog.ACLPolicy{p}
 		return nil
@@ -557,7 +559,7 @@ func (s *Server) aclRoleRead(ctx context.Context, args *catalog.ACLReadRequest, 
 		reply.Index = idx
 		reply.Roles = nil
 		if r == nil {
-			return catalog.ErrACLNotFound
+			return nil
 		}
 		reply.Roles = []*catalog.ACLRole{r}
 		return nil
