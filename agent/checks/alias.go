@@ -38,15 +38,15 @@ type AliasResult struct {
 }
 
 // Alias backoff after a failed read: it doubles from the first value up to
-// the second. Variables so tests can shorten them.
-var (
+// the second.
+const (
 	aliasRetryMin = time.Second
 	aliasRetryMax = 30 * time.Second
 )
 
 // aliasMinGap is the least time between two reads whose index did not
 // move, so a source that does not block cannot spin the check.
-var aliasMinGap = 100 * time.Millisecond
+const aliasMinGap = 100 * time.Millisecond
 
 // aliasCheck mirrors the worst status of a service's checks and its node's
 // checks: passing when there are none, critical when the service does not
@@ -59,16 +59,18 @@ type aliasCheck struct {
 	notify        *threshold
 	logger        hclog.Logger
 	maxSize       int
+	retryMin      time.Duration // aliasRetryMin; tests shorten it
 }
 
 func newAliasCheck(spec Spec, notify *threshold, source AliasSource, logger hclog.Logger) *aliasCheck {
 	c := &aliasCheck{
-		node:    spec.AliasNode,
-		service: spec.AliasService,
-		source:  source,
-		notify:  notify,
-		logger:  logger,
-		maxSize: spec.OutputMaxSize,
+		node:     spec.AliasNode,
+		service:  spec.AliasService,
+		source:   source,
+		notify:   notify,
+		logger:   logger,
+		maxSize:  spec.OutputMaxSize,
+		retryMin: aliasRetryMin,
 	}
 	c.init()
 	return c
@@ -80,7 +82,7 @@ func (c *aliasCheck) Stop()  { c.stop() }
 func (c *aliasCheck) loop() {
 	var index uint64
 	reported := false
-	retry := aliasRetryMin
+	retry := c.retryMin
 	for {
 		begun := time.Now()
 		res, err := c.source.AliasChecks(c.ctx, c.node, c.service, index)
@@ -96,7 +98,7 @@ func (c *aliasCheck) loop() {
 			retry = min(2*retry, aliasRetryMax)
 			continue
 		}
-		retry = aliasRetryMin
+		retry = c.retryMin
 		if reported && res.Index == index {
 			// The wait timed out with nothing new.
 			if !c.sleep(aliasMinGap - time.Since(begun)) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/go-hclog"
 )
 
 // fakeAlias is an AliasSource whose answer the test sets; reads block
@@ -113,13 +114,14 @@ func TestAliasFollowsSource(t *testing.T) {
 }
 
 func TestAliasErrorsBackOff(t *testing.T) {
-	old := aliasRetryMin
-	aliasRetryMin = 20 * time.Millisecond
-	t.Cleanup(func() { aliasRetryMin = old })
-
 	src := newFakeAlias()
 	src.set(AliasResult{}, errors.New("no servers"))
-	_, rec := startCheck(t, Spec{ID: "alias", AliasService: "web"}, Deps{Alias: src})
+	rec := newRecorder()
+	c := newAliasCheck(Spec{ID: "alias", AliasService: "web", OutputMaxSize: DefaultOutputMaxSize},
+		newThreshold(Spec{ID: "alias"}, rec, hclog.NewNullLogger()), src, hclog.NewNullLogger())
+	c.retryMin = 20 * time.Millisecond
+	c.Start()
+	t.Cleanup(c.Stop)
 	u := rec.waitStatus(t, catalog.HealthCritical)
 	if u.output != `Failure checking aliased service "web": no servers` {
 		t.Errorf("output %q", u.output)
