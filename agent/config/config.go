@@ -41,6 +41,9 @@ type Config struct {
 	Ports      Ports
 	// TLS secures the server port and the HTTPS API (tls {}).
 	TLS TLS
+	// AutoEncrypt lets client agents get their server-port certificate
+	// from the servers (auto_encrypt {}).
+	AutoEncrypt AutoEncrypt
 
 	StartJoin        []string
 	RetryJoin        []string
@@ -241,6 +244,20 @@ func firstPrivateIPv4() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// AutoEncrypt is the auto_encrypt {} block.
+type AutoEncrypt struct {
+	// TLS (client agents): ask the servers to sign this agent's
+	// server-port certificate, so it needs only the CA file.
+	TLS bool
+	// AllowTLS (servers): sign client agents' certificates with the CA
+	// key in tls.internal_rpc.ca_key_file, and let a client without a
+	// certificate through the handshake for that call alone.
+	AllowTLS bool
+	// DNSSAN and IPSAN are extra names for the client's certificate.
+	DNSSAN []string
+	IPSAN  []string
 }
 
 // ACL is the acl {} block.
