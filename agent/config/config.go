@@ -95,6 +95,10 @@ type Config struct {
 	// files, as in Consul; tests shorten them.
 	AEInterval        time.Duration
 	CheckReapInterval time.Duration
+	// AutoEncryptCertTTL is how long the client certificates a server
+	// signs are valid (0: 72 h, as in Consul); not read from files, tests
+	// shorten it.
+	AutoEncryptCertTTL time.Duration
 
 	DisableUpdateCheck bool
 	ServerName         string

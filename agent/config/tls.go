@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"strings"
 
 	ctls "github.com/concord-dev/concord/tls"
 )
@@ -289,6 +290,13 @@ func validateAutoEncrypt(c *Config) (warnings []string, errs []error) {
 	}
 	if (len(ae.DNSSAN) > 0 || len(ae.IPSAN) > 0) && (!ae.TLS || c.Server) {
 		warnings = append(warnings, "auto_encrypt.dns_san and ip_san are used only by a client agent with auto_encrypt.tls; ignored")
+	}
+	domain := strings.ToLower(strings.TrimSuffix(c.Domain, "."))
+	for _, n := range ae.DNSSAN {
+		n = strings.ToLower(strings.TrimSuffix(n, "."))
+		if domain != "" && (n == domain || strings.HasSuffix(n, "."+domain)) {
+			errs = append(errs, fmt.Errorf("auto_encrypt.dns_san: %q is inside the cluster's domain %q, which the servers never sign for a client (it could pose as a server)", n, domain))
+		}
 	}
 	for _, ip := range ae.IPSAN {
 		if net.ParseIP(ip) == nil {

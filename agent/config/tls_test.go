@@ -121,6 +121,8 @@ func TestAutoEncryptValidation(t *testing.T) {
 			"auto_encrypt.allow_tls needs the server port to serve TLS"},
 		{"ip_san", `{"auto_encrypt": {"tls": true, "ip_san": ["node1"]}, "ca_file": "/ca.pem"}`,
 			`auto_encrypt.ip_san: "node1" is not an IP address`},
+		{"dns_san inside the domain", `{"auto_encrypt": {"tls": true, "dns_san": ["server.dc1.consul"]}, "ca_file": "/ca.pem"}`,
+			`auto_encrypt.dns_san: "server.dc1.consul" is inside the cluster's domain "consul"`},
 		{"ca_key_file outside internal_rpc", `{"tls": {"defaults": {"ca_key_file": "/k"}}}`,
 			`unknown key "tls.defaults.ca_key_file"`},
 	}
