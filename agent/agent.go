@@ -17,6 +17,7 @@ import (
 	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
+	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 	ctls "github.com/concord-dev/concord/tls"
 	"github.com/concord-dev/concord/wan"
@@ -37,7 +38,9 @@ type Agent struct {
 	servers  *serverList // client mode only
 	local    *local.State
 	tls      *ctls.Configurator // reloaded in place
-	acls     *aclResolver       // client mode only
+	// autoEncrypting: a client whose certificate comes from the servers.
+	autoEncrypting bool
+	acls           *aclResolver // client mode only
 
 	reloadMu   sync.Mutex // serializes reloads; guards loadConfig
 	loadConfig func() (*config.Config, error)
@@ -152,7 +155,13 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.InitialManagementToken = cfg.ACL.Tokens.InitialManagement
 		scfg.PrimaryDatacenter = cfg.PrimaryDatacenter
 		scfg.Logger = logger.Named("server")
-		a.server, err = server.New(scfg, server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router})
+		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
+		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
+		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router}
+		if cfg.AutoEncrypt.AllowTLS {
+			deps.Signer = tlsc
+		}
+		a.server, err = server.New(scfg, deps)
 		if err != nil {
 			return nil, err
 		}
@@ -164,6 +173,11 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		events, unsubscribe := a.lan.Subscribe()
 		a.wg.Add(1)
 		go a.trackServers(events, unsubscribe)
+		if autoEncryptClient(cfg) {
+			a.autoEncrypting = true
+			a.wg.Add(1)
+			go a.autoEncrypt()
+		}
 	}
 
 	if err := a.startLocal(); err != nil {
@@ -186,7 +200,13 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 // port accepts TLS only.
 func listenServerPort(cfg *config.Config, advertise net.IP, logger hclog.Logger, tlsc *ctls.Configurator) (*rpc.Listener, error) {
 	bind := net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Server))
-	return rpc.Listen(bind, &net.TCPAddr{IP: advertise, Port: cfg.Ports.Server}, logger.Named("rpc"), rpc.WithTLS(tlsc, cfg.Datacenter))
+	opts := []rpc.Option{rpc.WithTLS(tlsc, cfg.Datacenter)}
+	if cfg.AutoEncrypt.AllowTLS {
+		// A client without a certificate may ask for one, and nothing
+		// else (see rpc.AllowWithoutClientCert).
+		opts = append(opts, rpc.AllowWithoutClientCert(catalog.MethodAutoEncryptSign))
+	}
+	return rpc.Listen(bind, &net.TCPAddr{IP: advertise, Port: cfg.Ports.Server}, logger.Named("rpc"), opts...)
 }
 
 func (a *Agent) rpcAdvertise() *net.TCPAddr {

@@ -24,6 +24,11 @@ func (a *Agent) RPC(ctx context.Context, method string, args, reply interface{})
 func (a *Agent) holdTimeout() time.Duration { return a.cfg.RPCHoldTimeout }
 
 func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interface{}) error {
+	if a.awaitingCertificate() {
+		// Dialing now would open a connection without a certificate,
+		// which the servers refuse for everything but the signing call.
+		return errAwaitingCertificate
+	}
 	write := catalog.IsWrite(method)
 	var hold rpc.HoldTimer
 	defer hold.Stop()

@@ -16,7 +16,20 @@ func tlsConfigs(cfg *config.Config) (internalRPC, https ctls.Config) {
 			ServerName: cfg.ServerName, Datacenter: cfg.Datacenter, Domain: cfg.Domain,
 		}
 	}
-	return scope(cfg.TLS.InternalRPC), scope(cfg.TLS.HTTPS)
+	internalRPC = scope(cfg.TLS.InternalRPC)
+	if cfg.Server && cfg.AutoEncrypt.AllowTLS {
+		internalRPC.AutoEncryptAllowTLS = true
+		internalRPC.CAKeyFile = cfg.TLS.InternalRPC.CAKeyFile
+	}
+	internalRPC.AutoEncrypt = autoEncryptClient(cfg)
+	return internalRPC, scope(cfg.TLS.HTTPS)
+}
+
+// autoEncryptClient reports whether this agent gets its server-port
+// certificate from the servers: a client with auto_encrypt.tls and no
+// certificate file of its own (a file wins, as in Consul).
+func autoEncryptClient(cfg *config.Config) bool {
+	return !cfg.Server && cfg.AutoEncrypt.TLS && cfg.TLS.InternalRPC.CertFile == ""
 }
 
 // newTLS loads the certificates the configuration names. With none it

@@ -44,6 +44,13 @@ const (
 	MethodACLRoleDelete   = "ACL.RoleDelete"   // *ACLRequest{ID}, *struct{}
 	MethodACLRoleList     = "ACL.RoleList"     // *ACLListRequest, *IndexedACLRoles
 	MethodACLResolve      = "ACL.Resolve"      // *ACLResolveRequest, *ACLIdentity
+
+	// MethodAutoEncryptSign signs a client agent's certificate
+	// (auto_encrypt). It is the one method a server with
+	// auto_encrypt.allow_tls serves on a TLS connection without a client
+	// certificate; it needs node:write on the node when ACLs are on. It
+	// changes no state, so it is retried like a read.
+	MethodAutoEncryptSign = "AutoEncrypt.Sign" // *AutoEncryptSignRequest, *AutoEncryptSignReply
 )
 
 // IsWrite reports whether method changes state. A write is retried on

@@ -153,24 +153,27 @@ func parseCA(certPEM, keyPEM string) (*x509.Certificate, crypto.Signer, error) {
 	if kb == nil {
 		return nil, nil, errors.New("CA key is not PEM")
 	}
-	var signer crypto.Signer
-	switch kb.Type {
-	case "EC PRIVATE KEY":
-		signer, err = x509.ParseECPrivateKey(kb.Bytes)
-	default:
-		var k interface{}
-		k, err = x509.ParsePKCS8PrivateKey(kb.Bytes)
-		if err == nil {
-			var ok bool
-			if signer, ok = k.(crypto.Signer); !ok {
-				err = fmt.Errorf("unsupported key type %T", k)
-			}
-		}
-	}
+	signer, err := parseKey(kb)
 	if err != nil {
 		return nil, nil, fmt.Errorf("CA key: %w", err)
 	}
 	return cert, signer, nil
+}
+
+// parseKey reads an EC (SEC 1) or PKCS #8 private key.
+func parseKey(b *pem.Block) (crypto.Signer, error) {
+	if b.Type == "EC PRIVATE KEY" {
+		return x509.ParseECPrivateKey(b.Bytes)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("unsupported key type %T", k)
+	}
+	return signer, nil
 }
 
 // GenerateCert makes an ECDSA P-256 certificate of the given kind signed

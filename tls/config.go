@@ -40,6 +40,21 @@ type Config struct {
 	// Datacenter and Domain (with or without the trailing dot) build the
 	// name a server certificate must carry.
 	Datacenter, Domain string
+
+	// AutoEncrypt (internal_rpc, client agents: auto_encrypt.tls) means
+	// this agent's certificate comes from the servers through
+	// SetAutoCertificate, not from CertFile; it needs a CA to verify the
+	// servers with.
+	AutoEncrypt bool
+	// AutoEncryptAllowTLS (internal_rpc, servers: auto_encrypt.allow_tls)
+	// lets a client without a certificate complete the handshake even
+	// with VerifyIncoming, so that it can ask for one. The RPC layer then
+	// allows such a connection nothing else (see VerifyIncomingRPC).
+	AutoEncryptAllowTLS bool
+	// CAKeyFile (internal_rpc) is the CA's private key, PEM, with which a
+	// server signs client agents' certificates; the CA's certificate must
+	// be in CAFile or CAPath.
+	CAKeyFile string
 }
 
 // ParseMinVersion maps a tls_min_version value to crypto/tls's constant;
@@ -85,8 +100,17 @@ func (c Config) check(scope string) error {
 	if (c.VerifyOutgoing || c.VerifyServerHostname) && noCA {
 		errs = append(errs, fmt.Errorf("tls.%s: verify_outgoing and verify_server_hostname need a CA to verify against; set ca_file or ca_path", scope))
 	}
-	if c.VerifyIncoming && c.CertFile == "" {
+	if c.VerifyIncoming && c.CertFile == "" && !c.AutoEncrypt {
 		errs = append(errs, fmt.Errorf("tls.%s: verify_incoming needs this agent's certificate; set cert_file and key_file", scope))
+	}
+	if c.AutoEncrypt && noCA {
+		errs = append(errs, fmt.Errorf("tls.%s: auto_encrypt.tls needs a CA to verify the servers against; set ca_file or ca_path", scope))
+	}
+	if c.AutoEncryptAllowTLS && (c.CertFile == "" || noCA) {
+		errs = append(errs, fmt.Errorf("tls.%s: auto_encrypt.allow_tls needs the server port to serve TLS; set cert_file, key_file and ca_file", scope))
+	}
+	if c.AutoEncryptAllowTLS && c.CAKeyFile == "" {
+		errs = append(errs, fmt.Errorf("tls.%s: auto_encrypt.allow_tls needs the CA's key to sign client certificates; set tls.internal_rpc.ca_key_file", scope))
 	}
 	if _, err := ParseMinVersion(c.MinVersion); err != nil {
 		errs = append(errs, fmt.Errorf("tls.%s: %w", scope, err))
@@ -96,24 +120,25 @@ func (c Config) check(scope string) error {
 
 // loadCAs reads every certificate in file and in the files of dir; nil
 // when neither is set.
-func loadCAs(file, dir string) (*x509.CertPool, error) {
+func loadCAs(file, dir string) (*x509.CertPool, []*x509.Certificate, error) {
 	if file == "" && dir == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	pool := x509.NewCertPool()
+	var certs []*x509.Certificate
 	if file != "" {
-		n, err := appendPEMFile(pool, file)
+		got, err := readPEMCerts(file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if n == 0 {
-			return nil, fmt.Errorf("ca_file %s holds no PEM certificate", file)
+		if len(got) == 0 {
+			return nil, nil, fmt.Errorf("ca_file %s holds no PEM certificate", file)
 		}
+		certs = append(certs, got...)
 	}
 	if dir != "" {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return nil, fmt.Errorf("ca_path: %w", err)
+			return nil, nil, fmt.Errorf("ca_path: %w", err)
 		}
 		total := 0
 		for _, e := range entries {
@@ -121,39 +146,43 @@ func loadCAs(file, dir string) (*x509.CertPool, error) {
 				continue
 			}
 			// Files without a certificate (keys, notes) are skipped.
-			n, err := appendPEMFile(pool, filepath.Join(dir, e.Name()))
+			got, err := readPEMCerts(filepath.Join(dir, e.Name()))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			total += n
+			certs = append(certs, got...)
+			total += len(got)
 		}
 		if total == 0 {
-			return nil, fmt.Errorf("ca_path %s holds no PEM certificate", dir)
+			return nil, nil, fmt.Errorf("ca_path %s holds no PEM certificate", dir)
 		}
 	}
-	return pool, nil
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, certs, nil
 }
 
-func appendPEMFile(pool *x509.CertPool, path string) (int, error) {
+func readPEMCerts(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("read CA: %w", err)
+		return nil, fmt.Errorf("read CA: %w", err)
 	}
-	n := 0
+	var certs []*x509.Certificate
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
 		if b == nil {
-			return n, nil
+			return certs, nil
 		}
 		if b.Type != "CERTIFICATE" {
 			continue
 		}
 		cert, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
-			return n, fmt.Errorf("CA certificate in %s: %w", path, err)
+			return nil, fmt.Errorf("CA certificate in %s: %w", path, err)
 		}
-		pool.AddCert(cert)
-		n++
+		certs = append(certs, cert)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Configurator hands out crypto/tls configurations for the server port and
@@ -15,11 +17,15 @@ import (
 // Its methods are safe for concurrent use.
 type Configurator struct {
 	cur atomic.Pointer[state]
+	mu  sync.Mutex // serializes the writers of cur (Reload, SetAutoCertificate)
 }
 
 // state is one loaded configuration; it is never changed once published.
 type state struct {
 	rpc, https *scope
+	// auto is the certificate the servers signed for this agent
+	// (auto_encrypt.tls); it survives reloads.
+	auto *tls.Certificate
 }
 
 // scope is one Config with its files read.
@@ -29,6 +35,7 @@ type scope struct {
 	pool   *x509.CertPool   // nil without a CA
 	min    uint16
 	server *tls.Config // the server side of a handshake; nil without cert
+	signer *caSigner   // internal_rpc with ca_key_file; nil otherwise
 }
 
 // New loads both scopes' files. A scope with nothing set is valid and
@@ -49,7 +56,13 @@ func (c *Configurator) Reload(internalRPC, https Config) error {
 	if err := errors.Join(err1, err2); err != nil {
 		return err
 	}
-	c.cur.Store(&state{rpc: r, https: h})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := &state{rpc: r, https: h}
+	if old := c.cur.Load(); old != nil {
+		next.auto = old.auto
+	}
+	c.cur.Store(next)
 	return nil
 }
 
@@ -63,8 +76,14 @@ func loadScope(name string, cfg Config, protos []string) (*scope, error) {
 	s := &scope{cfg: cfg}
 	s.min, _ = ParseMinVersion(cfg.MinVersion)
 	var err error
-	if s.pool, err = loadCAs(cfg.CAFile, cfg.CAPath); err != nil {
+	var cas []*x509.Certificate
+	if s.pool, cas, err = loadCAs(cfg.CAFile, cfg.CAPath); err != nil {
 		return nil, fmt.Errorf("tls.%s: %w", name, err)
+	}
+	if cfg.CAKeyFile != "" {
+		if s.signer, err = loadSigner(cfg.CAKeyFile, cas); err != nil {
+			return nil, fmt.Errorf("tls.%s: %w", name, err)
+		}
 	}
 	if cfg.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
@@ -80,6 +99,11 @@ func loadScope(name string, cfg Config, protos []string) (*scope, error) {
 			NextProtos:   protos,
 		}
 		switch {
+		case cfg.VerifyIncoming && cfg.AutoEncryptAllowTLS:
+			// A client without a certificate may finish the handshake
+			// to ask for one; a certificate it does present is still
+			// verified. The RPC layer restricts such connections.
+			s.server.ClientAuth = tls.VerifyClientCertIfGiven
 		case cfg.VerifyIncoming:
 			s.server.ClientAuth = tls.RequireAndVerifyClientCert
 		case s.pool != nil:
@@ -89,7 +113,17 @@ func loadScope(name string, cfg Config, protos []string) (*scope, error) {
 	return s, nil
 }
 
-func (c *Configurator) rpc() *scope   { return c.cur.Load().rpc }
+func (c *Configurator) rpc() *scope { return c.cur.Load().rpc }
+
+// rpcCert is the certificate this agent presents on the server port: its
+// cert_file's, else the one the servers signed for it, else nil.
+func (c *Configurator) rpcCert() *tls.Certificate {
+	st := c.cur.Load()
+	if st.rpc.cert != nil {
+		return st.rpc.cert
+	}
+	return st.auto
+}
 func (c *Configurator) https() *scope { return c.cur.Load().https }
 
 // RPCRequiresTLS reports whether the server port accepts only TLS: the
@@ -104,8 +138,14 @@ func (c *Configurator) RPCRequiresTLS() bool {
 // certificate and a CA, so its own server port would refuse plaintext.
 func (c *Configurator) UseTLS() bool {
 	s := c.rpc()
-	return s.cfg.VerifyOutgoing || (s.cert != nil && s.pool != nil)
+	return s.cfg.VerifyOutgoing || s.cfg.AutoEncrypt || (s.cert != nil && s.pool != nil)
 }
+
+// VerifyIncomingRPC reports whether the server port requires client
+// certificates (internal_rpc verify_incoming). With
+// auto_encrypt.allow_tls a handshake without one still completes, and the
+// RPC layer must then allow that connection only the signing call.
+func (c *Configurator) VerifyIncomingRPC() bool { return c.rpc().cfg.VerifyIncoming }
 
 // HTTPSEnabled reports whether the https scope has a certificate to serve.
 func (c *Configurator) HTTPSEnabled() bool { return c.https().cert != nil }
@@ -147,13 +187,13 @@ func (c *Configurator) OutgoingRPCConfig(dc string) *tls.Config {
 		// is current when the handshake runs.
 		InsecureSkipVerify: true,
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			if cert := c.rpc().cert; cert != nil {
+			if cert := c.rpcCert(); cert != nil {
 				return cert, nil
 			}
 			return &tls.Certificate{}, nil
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			return c.verifyServer(cs, dc)
+			return c.verifyServer(cs, dc, c.rpc().cfg.VerifyServerHostname)
 		},
 	}
 	if s.cfg.VerifyServerHostname {
@@ -162,7 +202,28 @@ func (c *Configurator) OutgoingRPCConfig(dc string) *tls.Config {
 	return cfg
 }
 
-func (c *Configurator) verifyServer(cs tls.ConnectionState, dc string) error {
+// AutoEncryptRPCConfig is the client side of the connection on which a
+// client agent asks a server of datacenter dc to sign its certificate
+// (auto_encrypt.tls). It presents no certificate, and the server's must
+// chain to the CA and be valid for server.<dc>.<domain> whatever
+// verify_server_hostname says: the request carries the agent's ACL token,
+// which only a server may see.
+func (c *Configurator) AutoEncryptRPCConfig(dc string) *tls.Config {
+	s := c.rpc()
+	return &tls.Config{
+		MinVersion:         s.min,
+		ServerName:         ServerHostname(dc, s.cfg.Domain),
+		InsecureSkipVerify: true, // verified in VerifyConnection, as above
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return &tls.Certificate{}, nil
+		},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			return c.verifyServer(cs, dc, true)
+		},
+	}
+}
+
+func (c *Configurator) verifyServer(cs tls.ConnectionState, dc string, checkName bool) error {
 	s := c.rpc()
 	if s.pool == nil {
 		return errors.New("no CA to verify the server's certificate against; set tls.internal_rpc.ca_file")
@@ -178,11 +239,70 @@ func (c *Configurator) verifyServer(cs tls.ConnectionState, dc string) error {
 	for _, ic := range cs.PeerCertificates[1:] {
 		opts.Intermediates.AddCert(ic)
 	}
-	if s.cfg.VerifyServerHostname {
+	if checkName {
 		opts.DNSName = ServerHostname(dc, s.cfg.Domain)
 	}
 	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
 		return fmt.Errorf("server certificate refused: %w", err)
 	}
 	return nil
+}
+
+// SetAutoCertificate installs the certificate the servers signed for this
+// agent (auto_encrypt.tls) and its key, PEM, for new handshakes. The
+// certificate must match the key, be for client authentication and chain
+// to the CA this agent trusts; otherwise nothing changes. It returns the
+// certificate's expiry.
+func (c *Configurator) SetAutoCertificate(certPEM, keyPEM string) (time.Time, error) {
+	cert, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("signed certificate: %w", err)
+	}
+	leaf := cert.Leaf
+	if leaf == nil {
+		if leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return time.Time{}, fmt.Errorf("signed certificate: %w", err)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.cur.Load()
+	if old.rpc.pool == nil {
+		return time.Time{}, errors.New("signed certificate: no CA to verify it against; set tls.internal_rpc.ca_file")
+	}
+	opts := x509.VerifyOptions{Roots: old.rpc.pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if _, err := leaf.Verify(opts); err != nil {
+		return time.Time{}, fmt.Errorf("signed certificate refused: %w", err)
+	}
+	next := *old
+	next.auto = &cert
+	c.cur.Store(&next)
+	return leaf.NotAfter, nil
+}
+
+// HasRPCCertificate reports whether this agent has a certificate to
+// present on the server port, from a file or from the servers.
+func (c *Configurator) HasRPCCertificate() bool { return c.rpcCert() != nil }
+
+// CanSign reports whether this agent holds the CA key
+// (tls.internal_rpc.ca_key_file) and can sign client certificates.
+func (c *Configurator) CanSign() bool { return c.rpc().signer != nil }
+
+// SignClientCSR signs a client agent's certificate signing request (PEM)
+// for this agent's datacenter, valid for ttl (AutoEncryptCertTTL when 0),
+// and returns the certificate, the CA certificates this agent trusts and
+// the expiry. See signClient for what is granted.
+func (c *Configurator) SignClientCSR(csrPEM string, ttl time.Duration) (certPEM string, caPEMs []string, notAfter time.Time, err error) {
+	s := c.rpc()
+	if s.signer == nil {
+		return "", nil, time.Time{}, errors.New("this server has no CA key to sign with; set tls.internal_rpc.ca_key_file")
+	}
+	if ttl <= 0 {
+		ttl = AutoEncryptCertTTL
+	}
+	certPEM, notAfter, err = s.signer.signClient(csrPEM, s.cfg.Datacenter, s.cfg.Domain, ttl)
+	if err != nil {
+		return "", nil, time.Time{}, err
+	}
+	return certPEM, append([]string(nil), s.signer.caPEMs...), notAfter, nil
 }

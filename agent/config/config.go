@@ -41,6 +41,9 @@ type Config struct {
 	Ports      Ports
 	// TLS secures the server port and the HTTPS API (tls {}).
 	TLS TLS
+	// AutoEncrypt lets client agents get their server-port certificate
+	// from the servers (auto_encrypt {}).
+	AutoEncrypt AutoEncrypt
 
 	StartJoin        []string
 	RetryJoin        []string
@@ -92,6 +95,10 @@ type Config struct {
 	// files, as in Consul; tests shorten them.
 	AEInterval        time.Duration
 	CheckReapInterval time.Duration
+	// AutoEncryptCertTTL is how long the client certificates a server
+	// signs are valid (0: 72 h, as in Consul); not read from files, tests
+	// shorten it.
+	AutoEncryptCertTTL time.Duration
 
 	DisableUpdateCheck bool
 	ServerName         string
@@ -241,6 +248,20 @@ func firstPrivateIPv4() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// AutoEncrypt is the auto_encrypt {} block.
+type AutoEncrypt struct {
+	// TLS (client agents): ask the servers to sign this agent's
+	// server-port certificate, so it needs only the CA file.
+	TLS bool
+	// AllowTLS (servers): sign client agents' certificates with the CA
+	// key in tls.internal_rpc.ca_key_file, and let a client without a
+	// certificate through the handshake for that call alone.
+	AllowTLS bool
+	// DNSSAN and IPSAN are extra names for the client's certificate.
+	DNSSAN []string
+	IPSAN  []string
 }
 
 // ACL is the acl {} block.

@@ -45,8 +45,8 @@
 //   - A key concord implements is decoded. A value of the wrong type is an
 //     error naming the file, the key path and the expected type.
 //   - A key that Consul documents but concord does not implement yet (for
-//     example acl, telemetry, connect, dns_config, limits.rpc_rate, autopilot,
-//     auto_encrypt, tls.grpc, ports.grpc, ui_config.dir, or a service's
+//     example telemetry, connect, dns_config, limits.rpc_rate, autopilot,
+//     auto_config, tls.grpc, ports.grpc, ui_config.dir, or a service's
 //     connect block) is ignored with a warning naming the file and the key:
 //     `FILE: key "telemetry" is not supported yet and is ignored`. Consul's
 //     own configuration files therefore keep loading while concord grows.

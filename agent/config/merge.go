@@ -19,6 +19,7 @@ type partial struct {
 	HTTPSAddr                     *string
 	Ports                         portsPartial
 	TLS                           tlsPartial
+	AutoEncrypt                   autoEncryptPartial
 
 	StartJoin, RetryJoin []string
 	RetryInterval        *time.Duration
@@ -103,6 +104,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.DNSAddr, src.DNSAddr)
 	over(&dst.HTTPSAddr, src.HTTPSAddr)
 	dst.TLS.merge(&src.TLS)
+	dst.AutoEncrypt.merge(&src.AutoEncrypt)
 	over(&dst.Ports.HTTP, src.Ports.HTTP)
 	over(&dst.Ports.HTTPS, src.Ports.HTTPS)
 	over(&dst.Ports.DNS, src.Ports.DNS)
@@ -190,6 +192,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	var tlsWarnings []string
 	c.TLS, tlsWarnings = buildTLS(&p.TLS)
 	warnings = append(warnings, tlsWarnings...)
+	c.AutoEncrypt = buildAutoEncrypt(&p.AutoEncrypt)
 	set(&c.Ports.HTTP, p.Ports.HTTP)
 	set(&c.Ports.HTTPS, p.Ports.HTTPS)
 	set(&c.Ports.DNS, p.Ports.DNS)

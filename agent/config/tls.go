@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"strings"
 
 	ctls "github.com/concord-dev/concord/tls"
 )
@@ -19,6 +21,9 @@ type TLS struct {
 // only) has already turned VerifyOutgoing on.
 type TLSScope struct {
 	CAFile, CAPath, CertFile, KeyFile string
+	// CAKeyFile (internal_rpc only, a concord key) is the CA's private
+	// key, with which a server signs auto_encrypt client certificates.
+	CAKeyFile string
 
 	VerifyIncoming, VerifyOutgoing, VerifyServerHostname bool
 	// MinVersion is tls_min_version as written; "" means TLS 1.2.
@@ -31,6 +36,7 @@ func (s TLSScope) HasCert() bool { return s.CertFile != "" }
 // tlsScopePartial is one scope as one source sets it.
 type tlsScopePartial struct {
 	CAFile, CAPath, CertFile, KeyFile, MinVersion        *string
+	CAKeyFile                                            *string
 	VerifyIncoming, VerifyOutgoing, VerifyServerHostname *bool
 }
 
@@ -50,6 +56,7 @@ func (dst *tlsScopePartial) merge(src *tlsScopePartial) {
 	over(&dst.CertFile, src.CertFile)
 	over(&dst.KeyFile, src.KeyFile)
 	over(&dst.MinVersion, src.MinVersion)
+	over(&dst.CAKeyFile, src.CAKeyFile)
 	over(&dst.VerifyIncoming, src.VerifyIncoming)
 	over(&dst.VerifyOutgoing, src.VerifyOutgoing)
 	over(&dst.VerifyServerHostname, src.VerifyServerHostname)
@@ -81,6 +88,7 @@ func tlsScopeBlock(name string, p *tlsScopePartial, rpc bool) setter {
 	}
 	if rpc {
 		b.fields["verify_server_hostname"] = boolField(&p.VerifyServerHostname)
+		b.fields["ca_key_file"] = strField(&p.CAKeyFile)
 	}
 	return blockField(b)
 }
@@ -135,6 +143,7 @@ func resolveTLSScope(layers ...*tlsScopePartial) TLSScope {
 		CAPath:               val(m.CAPath),
 		CertFile:             val(m.CertFile),
 		KeyFile:              val(m.KeyFile),
+		CAKeyFile:            val(m.CAKeyFile),
 		MinVersion:           val(m.MinVersion),
 		VerifyIncoming:       val(m.VerifyIncoming),
 		VerifyOutgoing:       val(m.VerifyOutgoing),
@@ -190,7 +199,7 @@ func validateTLS(c *Config) (warnings []string, errs []error) {
 		if s.VerifyIncoming && noCA {
 			errs = append(errs, fmt.Errorf("tls.%s.verify_incoming needs a CA to verify client certificates; set tls.defaults.ca_file (or ca_path)", n))
 		}
-		if s.VerifyIncoming && s.CertFile == "" {
+		if s.VerifyIncoming && s.CertFile == "" && !(n == "internal_rpc" && c.AutoEncrypt.TLS) {
 			errs = append(errs, fmt.Errorf("tls.%s.verify_incoming needs this agent's certificate; set tls.defaults.cert_file and key_file", n))
 		}
 		if n == "internal_rpc" && s.VerifyOutgoing && noCA {
@@ -204,8 +213,95 @@ func validateTLS(c *Config) (warnings []string, errs []error) {
 			errs = append(errs, fmt.Errorf("tls.%s: %w", n, err))
 		}
 	}
+	aw, ae := validateAutoEncrypt(c)
+	warnings, errs = append(warnings, aw...), append(errs, ae...)
 	if c.Ports.HTTPS != -1 && !c.TLS.HTTPS.HasCert() {
 		warnings = append(warnings, "ports.https is set but there is no certificate to serve, so the HTTPS API is not started; set tls.https.cert_file and key_file (or tls.defaults.cert_file and key_file)")
+	}
+	return warnings, errs
+}
+
+// autoEncryptPartial is the auto_encrypt {} block as one source sets it.
+type autoEncryptPartial struct {
+	TLS, AllowTLS *bool
+	DNSSAN, IPSAN []string
+}
+
+func (dst *autoEncryptPartial) merge(src *autoEncryptPartial) {
+	over(&dst.TLS, src.TLS)
+	over(&dst.AllowTLS, src.AllowTLS)
+	dst.DNSSAN = append(dst.DNSSAN, src.DNSSAN...)
+	dst.IPSAN = append(dst.IPSAN, src.IPSAN...)
+}
+
+// autoEncryptBlock describes the auto_encrypt {} block.
+func autoEncryptBlock(p *autoEncryptPartial) setter {
+	return blockField(&block{
+		name: `"auto_encrypt"`,
+		fields: map[string]setter{
+			"tls":       boolField(&p.TLS),
+			"allow_tls": boolField(&p.AllowTLS),
+			"dns_san":   listField(&p.DNSSAN),
+			"ip_san":    listField(&p.IPSAN),
+		},
+		unsupported: []string{"grpc_server_tls"},
+	})
+}
+
+func buildAutoEncrypt(p *autoEncryptPartial) AutoEncrypt {
+	return AutoEncrypt{
+		TLS:      val(p.TLS),
+		AllowTLS: val(p.AllowTLS),
+		DNSSAN:   append([]string(nil), p.DNSSAN...),
+		IPSAN:    append([]string(nil), p.IPSAN...),
+	}
+}
+
+// validateAutoEncrypt checks auto_encrypt against the agent's role and
+// its tls {} settings.
+func validateAutoEncrypt(c *Config) (warnings []string, errs []error) {
+	ae, rpc := c.AutoEncrypt, c.TLS.InternalRPC
+	noCA := rpc.CAFile == "" && rpc.CAPath == ""
+	if ae.TLS {
+		if c.Server {
+			errs = append(errs, fmt.Errorf("auto_encrypt.tls is for client agents: servers sign the certificates (auto_encrypt.allow_tls) and need their own cert_file and key_file"))
+		}
+		if noCA {
+			errs = append(errs, fmt.Errorf("auto_encrypt.tls needs the CA to verify the servers against; set tls.defaults.ca_file or tls.internal_rpc.ca_file"))
+		}
+		if rpc.CertFile != "" && !c.Server {
+			warnings = append(warnings, fmt.Sprintf("auto_encrypt.tls is set but so is a certificate for the server port (cert_file %s): that certificate is used, as in Consul, and none is requested from the servers", rpc.CertFile))
+		}
+	}
+	if ae.AllowTLS {
+		if !c.Server {
+			errs = append(errs, fmt.Errorf("auto_encrypt.allow_tls is for servers; a client agent asks for its certificate with auto_encrypt.tls"))
+		} else {
+			if rpc.CertFile == "" || noCA {
+				errs = append(errs, fmt.Errorf("auto_encrypt.allow_tls needs the server port to serve TLS; set tls.defaults.ca_file, cert_file and key_file"))
+			}
+			if rpc.CAKeyFile == "" {
+				errs = append(errs, fmt.Errorf("auto_encrypt.allow_tls needs the CA's private key to sign client certificates; set tls.internal_rpc.ca_key_file (concord has no Connect CA to sign with)"))
+			}
+		}
+	}
+	if rpc.CAKeyFile != "" && !(ae.AllowTLS && c.Server) {
+		warnings = append(warnings, "tls.internal_rpc.ca_key_file is set but unused: only a server with auto_encrypt.allow_tls signs with it; keep the CA key off other agents")
+	}
+	if (len(ae.DNSSAN) > 0 || len(ae.IPSAN) > 0) && (!ae.TLS || c.Server) {
+		warnings = append(warnings, "auto_encrypt.dns_san and ip_san are used only by a client agent with auto_encrypt.tls; ignored")
+	}
+	domain := strings.ToLower(strings.TrimSuffix(c.Domain, "."))
+	for _, n := range ae.DNSSAN {
+		n = strings.ToLower(strings.TrimSuffix(n, "."))
+		if domain != "" && (n == domain || strings.HasSuffix(n, "."+domain)) {
+			errs = append(errs, fmt.Errorf("auto_encrypt.dns_san: %q is inside the cluster's domain %q, which the servers never sign for a client (it could pose as a server)", n, domain))
+		}
+	}
+	for _, ip := range ae.IPSAN {
+		if net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("auto_encrypt.ip_san: %q is not an IP address", ip))
+		}
 	}
 	return warnings, errs
 }

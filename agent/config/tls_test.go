@@ -71,3 +71,84 @@ func TestTLSValidation(t *testing.T) {
 		t.Fatalf("https without a certificate: %v, %q", err, warnings)
 	}
 }
+
+func TestAutoEncryptKeys(t *testing.T) {
+	c, warnings, _, err := loadString(t, "c.json", `{
+		"tls": {"defaults": {"ca_file": "/ca.pem", "verify_incoming": false, "verify_outgoing": true},
+			"internal_rpc": {"verify_server_hostname": true}},
+		"auto_encrypt": {"tls": true, "dns_san": ["node1.example.com"], "ip_san": ["10.0.0.5"]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AutoEncrypt{TLS: true, DNSSAN: []string{"node1.example.com"}, IPSAN: []string{"10.0.0.5"}}
+	if c.AutoEncrypt.TLS != want.TLS || strings.Join(c.AutoEncrypt.DNSSAN, ",") != "node1.example.com" ||
+		strings.Join(c.AutoEncrypt.IPSAN, ",") != "10.0.0.5" {
+		t.Fatalf("auto_encrypt = %+v, want %+v", c.AutoEncrypt, want)
+	}
+	for _, w := range warnings {
+		if strings.Contains(w, "auto_encrypt") {
+			t.Errorf("unexpected warning %q", w)
+		}
+	}
+
+	c, warnings, _, err = loadString(t, "c.json", `{"server": true, "auto_encrypt": {"allow_tls": true},
+		"tls": {"defaults": {"ca_file": "/ca.pem", "cert_file": "/s.pem", "key_file": "/s-key.pem", "verify_incoming": true},
+			"internal_rpc": {"ca_key_file": "/ca-key.pem"}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AutoEncrypt.AllowTLS || c.TLS.InternalRPC.CAKeyFile != "/ca-key.pem" || c.TLS.HTTPS.CAKeyFile != "" {
+		t.Fatalf("server: auto_encrypt %+v, internal_rpc %+v, https %+v", c.AutoEncrypt, c.TLS.InternalRPC, c.TLS.HTTPS)
+	}
+	if hasWarning(warnings, "auto_encrypt") {
+		t.Errorf("unexpected warnings %q", warnings)
+	}
+}
+
+func TestAutoEncryptValidation(t *testing.T) {
+	srvTLS := `"tls": {"defaults": {"ca_file": "/ca.pem", "cert_file": "/s.pem", "key_file": "/s-key.pem", "verify_incoming": true}}`
+	tests := []struct {
+		name, content, want string
+	}{
+		{"tls on a server", `{"server": true, "auto_encrypt": {"tls": true}, ` + srvTLS + `}`,
+			"auto_encrypt.tls is for client agents"},
+		{"tls without a CA", `{"auto_encrypt": {"tls": true}}`,
+			"auto_encrypt.tls needs the CA to verify the servers against; set tls.defaults.ca_file"},
+		{"allow_tls on a client", `{"auto_encrypt": {"allow_tls": true}}`, "auto_encrypt.allow_tls is for servers"},
+		{"allow_tls without the CA key", `{"server": true, "auto_encrypt": {"allow_tls": true}, ` + srvTLS + `}`,
+			"auto_encrypt.allow_tls needs the CA's private key to sign client certificates; set tls.internal_rpc.ca_key_file"},
+		{"allow_tls without TLS", `{"server": true, "auto_encrypt": {"allow_tls": true}, "tls": {"internal_rpc": {"ca_key_file": "/k"}}}`,
+			"auto_encrypt.allow_tls needs the server port to serve TLS"},
+		{"ip_san", `{"auto_encrypt": {"tls": true, "ip_san": ["node1"]}, "ca_file": "/ca.pem"}`,
+			`auto_encrypt.ip_san: "node1" is not an IP address`},
+		{"dns_san inside the domain", `{"auto_encrypt": {"tls": true, "dns_san": ["server.dc1.consul"]}, "ca_file": "/ca.pem"}`,
+			`auto_encrypt.dns_san: "server.dc1.consul" is inside the cluster's domain "consul"`},
+		{"ca_key_file outside internal_rpc", `{"tls": {"defaults": {"ca_key_file": "/k"}}}`,
+			`unknown key "tls.defaults.ca_key_file"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, _, err := loadString(t, "c.json", tt.content)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v\ndoes not contain %q", err, tt.want)
+			}
+		})
+	}
+
+	// A client with verify_incoming needs no cert_file when its
+	// certificate comes from the servers.
+	if _, _, _, err := loadString(t, "c.json", `{"auto_encrypt": {"tls": true}, "tls": {"defaults": {"ca_file": "/ca.pem"}, "internal_rpc": {"verify_incoming": true}}}`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ content, want string }{
+		{`{"auto_encrypt": {"tls": true}, "tls": {"defaults": {"ca_file": "/ca.pem", "cert_file": "/c.pem", "key_file": "/k.pem"}}}`,
+			"that certificate is used, as in Consul, and none is requested"},
+		{`{"tls": {"internal_rpc": {"ca_key_file": "/k"}}}`, "tls.internal_rpc.ca_key_file is set but unused"},
+		{`{"auto_encrypt": {"dns_san": ["a.example"]}}`, "auto_encrypt.dns_san and ip_san are used only by a client agent"},
+	} {
+		_, warnings, _, err := loadString(t, "c.json", tt.content)
+		if err != nil || !hasWarning(warnings, tt.want) {
+			t.Errorf("%s: want warning %q, got %q, %v", tt.content, tt.want, warnings, err)
+		}
+	}
+}

@@ -175,7 +175,7 @@ func (l *Listener) acceptLoop() {
 }
 
 func (l *Listener) route(raw net.Conn) {
-	conn, b, err := l.opts.acceptProtocol(raw)
+	conn, b, unverified, err := l.opts.acceptProtocol(raw)
 	if err != nil {
 		conn = raw
 		if errors.Is(err, errPlaintextRefused) || b == ProtoTLS {
@@ -184,9 +184,16 @@ func (l *Listener) route(raw net.Conn) {
 		conn.Close()
 		return
 	}
+	if unverified && (b != ProtoRPC || len(l.opts.certless) == 0) {
+		// No certificate, where verify_incoming wants one: only the RPC
+		// methods allowed without one may be called, never Raft.
+		l.logger.Warn("server port connection refused: no client certificate", "remote", conn.RemoteAddr().String(), "protocol", b)
+		conn.Close()
+		return
+	}
 	switch b {
 	case ProtoRPC:
-		l.serveSession(conn)
+		l.serveSession(conn, unverified)
 	case ProtoRaft:
 		if !l.raft.handoff(conn) {
 			conn.Close()
@@ -197,7 +204,9 @@ func (l *Listener) route(raw net.Conn) {
 	}
 }
 
-func (l *Listener) serveSession(conn net.Conn) {
+// serveSession serves the RPC streams of one connection; unverified
+// connections may call only the methods allowed without a certificate.
+func (l *Listener) serveSession(conn net.Conn, unverified bool) {
 	sess, err := yamux.Server(newCoalescingConn(conn), yamuxConfig())
 	if err != nil {
 		conn.Close()
@@ -222,11 +231,11 @@ func (l *Listener) serveSession(conn net.Conn) {
 		if err != nil {
 			return
 		}
-		go l.serveStream(stream)
+		go l.serveStream(stream, unverified)
 	}
 }
 
-func (l *Listener) serveStream(stream *yamux.Stream) {
+func (l *Listener) serveStream(stream *yamux.Stream, unverified bool) {
 	defer stream.Close()
 	// The request must arrive promptly; the reply may take as long as a
 	// blocking query lasts, bounded by the handler itself.
@@ -265,9 +274,13 @@ func (l *Listener) serveStream(stream *yamux.Stream) {
 		}
 		return err
 	}
-	if h == nil {
+	switch {
+	case unverified && !l.opts.certless[hdr.Method]:
+		l.logger.Warn("RPC refused: the connection has no client certificate", "method", hdr.Method, "remote", stream.RemoteAddr().String())
+		err = fmt.Errorf("rpc: %s refused: this connection presented no client certificate and verify_incoming requires one", hdr.Method)
+	case h == nil:
 		err = errors.New("server is starting; RPC handler not ready")
-	} else {
+	default:
 		reply, err = h.ServeRPC(ctx, hdr.Method, decode)
 	}
 	if !decoded {

@@ -18,6 +18,11 @@ type TLS interface {
 	RPCRequiresTLS() bool
 	// IncomingRPCConfig is the server side of a handshake.
 	IncomingRPCConfig() *tls.Config
+	// VerifyIncomingRPC reports whether peers must present a verified
+	// certificate. A TLS connection that completes without one anyway
+	// (auto_encrypt.allow_tls) may call only the methods
+	// AllowWithoutClientCert names.
+	VerifyIncomingRPC() bool
 	// UseTLS reports whether dialers must use TLS.
 	UseTLS() bool
 	// OutgoingRPCConfig is the client side of a handshake with a server
@@ -31,6 +36,9 @@ type Option func(*options)
 type options struct {
 	tls TLS    // nil: plaintext only
 	dc  string // the datacenter dialed servers belong to
+	// certless are the methods a connection without a verified client
+	// certificate may call when TLS requires one.
+	certless map[string]bool
 }
 
 // WithTLS secures connections with t: a Listener refuses plaintext when t
@@ -38,6 +46,23 @@ type options struct {
 // connections when t says to use TLS, expecting servers of datacenter dc.
 func WithTLS(t TLS, dc string) Option {
 	return func(o *options) { o.tls, o.dc = t, dc }
+}
+
+// AllowWithoutClientCert names the RPC methods a Listener serves on a TLS
+// connection whose peer presented no certificate although
+// VerifyIncomingRPC requires one. Every other method, and Raft, is refused
+// on such a connection. It exists for auto_encrypt: a client agent that
+// has only the CA asks for its certificate (catalog.MethodAutoEncryptSign)
+// before it can present one.
+func AllowWithoutClientCert(methods ...string) Option {
+	return func(o *options) {
+		if o.certless == nil {
+			o.certless = map[string]bool{}
+		}
+		for _, m := range methods {
+			o.certless[m] = true
+		}
+	}
 }
 
 func buildOptions(opts []Option) *options {
@@ -74,35 +99,40 @@ func (o *options) startProtocol(ctx context.Context, conn net.Conn, proto byte) 
 var errPlaintextRefused = errors.New("plaintext connection refused: the server port requires TLS")
 
 // acceptProtocol reads an accepted connection's opening and returns the
-// connection to serve (inside TLS when it started with ProtoTLS) and its
-// protocol byte. Plaintext is refused when TLS is required.
-func (o *options) acceptProtocol(conn net.Conn) (net.Conn, byte, error) {
+// connection to serve (inside TLS when it started with ProtoTLS), its
+// protocol byte, and whether its peer lacks the verified certificate
+// verify_incoming requires (see AllowWithoutClientCert). Plaintext is
+// refused when TLS is required.
+func (o *options) acceptProtocol(conn net.Conn) (_ net.Conn, _ byte, unverified bool, _ error) {
 	conn.SetReadDeadline(time.Now().Add(firstByteTimeout))
 	b, err := readByte(conn)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	if b != ProtoTLS {
 		if o.tls != nil && o.tls.RPCRequiresTLS() {
-			return nil, b, errPlaintextRefused
+			return nil, b, false, errPlaintextRefused
 		}
 		conn.SetReadDeadline(time.Time{})
-		return conn, b, nil
+		return conn, b, false, nil
 	}
 	if o.tls == nil {
-		return nil, b, errors.New("TLS connection refused: TLS is not configured for the server port")
+		return nil, b, false, errors.New("TLS connection refused: TLS is not configured for the server port")
 	}
 	// The handshake and the protocol byte inside it share the deadline.
 	conn.SetDeadline(time.Now().Add(firstByteTimeout))
 	tc := tls.Server(conn, o.tls.IncomingRPCConfig())
 	if err := tc.Handshake(); err != nil {
-		return nil, b, fmt.Errorf("TLS handshake: %w", err)
+		return nil, b, false, fmt.Errorf("TLS handshake: %w", err)
 	}
+	// Read after the handshake: a reload between the two must not turn a
+	// connection that verify_incoming did not check into a trusted one.
+	unverified = o.tls.VerifyIncomingRPC() && len(tc.ConnectionState().VerifiedChains) == 0
 	if b, err = readByte(tc); err != nil {
-		return nil, 0, fmt.Errorf("TLS connection closed before its protocol byte: %w", err)
+		return nil, 0, false, fmt.Errorf("TLS connection closed before its protocol byte: %w", err)
 	}
 	conn.SetDeadline(time.Time{})
-	return tc, b, nil
+	return tc, b, unverified, nil
 }
 
 func readByte(c net.Conn) (byte, error) {

@@ -49,6 +49,12 @@ type Config struct {
 	InitialManagementToken string
 	PrimaryDatacenter      string
 
+	// AutoEncryptAllowTLS lets this server sign client agents'
+	// certificates (auto_encrypt.allow_tls) with Deps.Signer, valid for
+	// AutoEncryptCertTTL (0: the tls package's 72 h; tests shorten it).
+	AutoEncryptAllowTLS bool
+	AutoEncryptCertTTL  time.Duration
+
 	Logger hclog.Logger
 }
 

@@ -41,5 +41,6 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodACLRoleDelete, s.aclRoleDelete)
 	handle(m, catalog.MethodACLRoleList, s.aclRoleList)
 	handle(m, catalog.MethodACLResolve, s.aclResolve)
+	handle(m, catalog.MethodAutoEncryptSign, s.autoEncryptSign)
 	s.endpoints = m
 }

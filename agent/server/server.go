@@ -32,6 +32,9 @@ type Deps struct {
 	Pool     *rpc.Pool     // calls to other servers
 	LAN      LAN
 	Router   *wan.Router
+	// Signer signs auto_encrypt client certificates; nil unless
+	// Config.AutoEncryptAllowTLS.
+	Signer CertSigner
 }
 
 // Server is one member of the datacenter's Raft quorum.
@@ -47,6 +50,7 @@ type Server struct {
 	pool   *rpc.Pool
 	lan    LAN
 	router *wan.Router
+	signer CertSigner
 
 	endpoints map[string]endpoint
 
@@ -82,6 +86,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		pool:       deps.Pool,
 		lan:        deps.LAN,
 		router:     deps.Router,
+		signer:     deps.Signer,
 		ready:      newReadiness(),
 		aclCache:   newACLCache(),
 		shutdownCh: make(chan struct{}),
