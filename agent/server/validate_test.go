@@ -50,6 +50,8 @@ func TestValidateKVOp(t *testing.T) {
 		{catalog.KVDeleteTree, catalog.KVEntry{}, true},
 		{catalog.KVCAS, catalog.KVEntry{Key: "k", Value: big}, false},
 		{catalog.KVLock, catalog.KVEntry{Key: "k"}, false},
+		{catalog.KVLock, catalog.KVEntry{Key: "k", Session: "s"}, true},
+		{catalog.KVUnlock, catalog.KVEntry{Key: "", Session: "s"}, false},
 		{"frobnicate", catalog.KVEntry{Key: "k"}, false},
 	}
 	for _, tc := range cases {
