@@ -30,22 +30,32 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // be as short as 100 ms there.
 func startSessionAgent(t *testing.T) *api.Client {
 	t.Helper()
+	return startSessionAgentTB(t)
+}
+
+func startSessionAgentTB(t testing.TB) *api.Client {
+	t.Helper()
 	_, _, c := agenttest.StartDevWith(t, func(cfg *config.Config) {
 		cfg.SessionTTLMin = 100 * time.Millisecond
 	})
-	waitFor(t, 10*time.Second, "serfHealth of the dev node", func() bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; i < 1000; i++ {
 		checks, _, err := c.Health().Node("dev", nil)
 		if err != nil {
-			return false
+			checks = nil
 		}
 		for _, hc := range checks {
 			if hc.CheckID == "serfHealth" && hc.Status == api.HealthPassing {
-				return true
+				return c
 			}
 		}
-		return false
-	})
-	return c
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the dev node's serfHealth did not appear within 10s")
+	return nil
 }
 
 func TestSessionLifecycleThroughConsulAPI(t *testing.T) {
