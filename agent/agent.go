@@ -154,6 +154,12 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.ACLDefaultAllow = cfg.ACL.DefaultPolicy != "deny"
 		scfg.InitialManagementToken = cfg.ACL.Tokens.InitialManagement
 		scfg.PrimaryDatacenter = cfg.PrimaryDatacenter
+		if cfg.SessionTTLMin > 0 {
+			scfg.SessionTTLMin = cfg.SessionTTLMin
+		}
+		if cfg.SessionTTLMultiplier > 0 {
+			scfg.SessionTTLMultiplier = cfg.SessionTTLMultiplier
+		}
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
@@ -238,6 +244,7 @@ func (a *Agent) startHTTP() error {
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Datacenter: a.cfg.Datacenter,
+		NodeName:   a.cfg.NodeName,
 		Logger:     a.logger.Named("http"),
 		UIEnabled:  a.cfg.UI,
 	}, a)

@@ -25,6 +25,14 @@ const (
 	MethodStatusRaftStats     = "Status.RaftStats"              // *struct{}, *RaftStats
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
+	MethodSessionApply        = "Session.Apply"                 // *SessionRequest, *string (the ID)
+	MethodSessionGet          = "Session.Get"                   // *SessionSpecificRequest, *IndexedSessions
+	MethodSessionList         = "Session.List"                  // *DCRequest, *IndexedSessions
+	MethodSessionNode         = "Session.NodeSessions"          // *NodeRequest, *IndexedSessions
+	// MethodSessionRenew resets the TTL timer on the leader; an unknown
+	// session answers ErrNotFound. Renewing twice is harmless, so it is
+	// retried as a read is.
+	MethodSessionRenew = "Session.Renew" // *SessionSpecificRequest, *IndexedSessions
 
 	// ACL methods. Reads answer 401 (catalog.ErrACLDisabled) when ACLs are
 	// off; every method needs acl:read or acl:write except Bootstrap,
@@ -61,7 +69,7 @@ const (
 func IsWrite(method string) bool {
 	switch method {
 	case MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply,
-		MethodTxnApply, MethodOperatorRaftRemove,
+		MethodTxnApply, MethodOperatorRaftRemove, MethodSessionApply,
 		MethodACLBootstrap, MethodACLTokenSet, MethodACLTokenDelete, MethodACLTokenClone,
 		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete:
 		return true

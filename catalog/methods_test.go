@@ -3,10 +3,11 @@ package catalog
 import "testing"
 
 func TestIsWrite(t *testing.T) {
-	writes := []string{MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply, MethodTxnApply, MethodOperatorRaftRemove}
+	writes := []string{MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply, MethodTxnApply, MethodOperatorRaftRemove, MethodSessionApply}
 	reads := []string{MethodCatalogDatacenters, MethodCatalogNodes, MethodCatalogServices, MethodCatalogServiceNodes,
 		MethodCatalogNodeServices, MethodKVGet, MethodKVList, MethodKVListKeys, MethodStatusLeader, MethodStatusPeers,
-		MethodStatusPing, MethodStatusRaftStats, MethodOperatorRaftConfig}
+		MethodStatusPing, MethodStatusRaftStats, MethodOperatorRaftConfig,
+		MethodSessionGet, MethodSessionList, MethodSessionNode, MethodSessionRenew}
 	for _, m := range writes {
 		if !IsWrite(m) {
 			t.Errorf("%s is a write: a lost answer must not make it retry", m)

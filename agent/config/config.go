@@ -100,6 +100,13 @@ type Config struct {
 	// shorten it.
 	AutoEncryptCertTTL time.Duration
 
+	// SessionTTLMin (the shortest session TTL accepted, 10s) and
+	// SessionTTLMultiplier (the grace before a session whose TTL lapsed is
+	// destroyed, 2) are not read from files either; tests shorten them.
+	// Zero keeps the server's defaults.
+	SessionTTLMin        time.Duration
+	SessionTTLMultiplier int
+
 	DisableUpdateCheck bool
 	ServerName         string
 

@@ -182,8 +182,10 @@ func conflicting(q url.Values, flags ...string) error {
 	return nil
 }
 
-// kvPut writes the body as the key's value: a plain set, or a
-// check-and-set with ?cas. The answer is true, or for a CAS whether it won.
+// kvPut writes the body as the key's value: a plain set, a check-and-set
+// with ?cas, or with ?acquire=SESSION / ?release=SESSION a lock or unlock
+// that also writes the value. The answer is true, or for the conditional
+// forms whether it happened.
 func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error {
 	q := r.URL.Query()
 	if key == "" {
@@ -191,9 +193,6 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error
 	}
 	if err := conflicting(q, "cas", "acquire", "release"); err != nil {
 		return err
-	}
-	if hasParam(q, "acquire") || hasParam(q, "release") {
-		return badRequest("sessions are not supported yet")
 	}
 	flags, _, err := uintParam(q, "flags")
 	if err != nil {
@@ -212,15 +211,29 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error
 		Op:           catalog.KVSet,
 		Entry:        catalog.KVEntry{Key: key, Flags: flags, Value: value},
 	}
-	if isCAS {
+	conditional := true
+	switch {
+	case isCAS:
 		args.Op = catalog.KVCAS
 		args.Entry.ModifyIndex = cas
+	case hasParam(q, "acquire"):
+		args.Op = catalog.KVLock
+		if args.Entry.Session, err = sessionParam(r, "acquire"); err != nil {
+			return err
+		}
+	case hasParam(q, "release"):
+		args.Op = catalog.KVUnlock
+		if args.Entry.Session, err = sessionParam(r, "release"); err != nil {
+			return err
+		}
+	default:
+		conditional = false
 	}
 	var ok bool
 	if err := s.agent.RPC(r.Context(), catalog.MethodKVApply, args, &ok); err != nil {
 		return err
 	}
-	return writeJSON(w, r, http.StatusOK, ok || !isCAS)
+	return writeJSON(w, r, http.StatusOK, ok || !conditional)
 }
 
 // readKVValue reads a KV PUT body of at most MaxKVSize bytes. A larger

@@ -33,6 +33,8 @@ const (
 type Config struct {
 	// Datacenter is the local datacenter, used when ?dc= is absent.
 	Datacenter string
+	// NodeName is the agent's node: the default node of a new session.
+	NodeName string
 	// MaxKVSize bounds a KV value; zero means catalog.MaxKVSize.
 	MaxKVSize int
 	// DefaultWait is a blocking query's wait when ?index is given without
@@ -144,6 +146,13 @@ func (s *Server) routes() []route {
 
 		{"/v1/kv/", methodsKV, s.kv},
 		{"/v1/txn", methodsPut, s.txn},
+
+		{"/v1/session/create", methodsPut, s.sessionCreate},
+		{"/v1/session/destroy/", methodsPut, s.sessionDestroy},
+		{"/v1/session/renew/", methodsPut, s.sessionRenew},
+		{"/v1/session/info/", methodsGet, s.sessionInfo},
+		{"/v1/session/node/", methodsGet, s.sessionNode},
+		{"/v1/session/list", methodsGet, s.sessionList},
 
 		{"/v1/agent/self", methodsGet, s.agentSelf},
 		{"/v1/agent/members", methodsGet, s.agentMembers},

@@ -138,7 +138,9 @@ func (s *Server) decodeTxn(w http.ResponseWriter, r *http.Request) (catalog.TxnO
 		}
 		switch kv.Verb {
 		case catalog.KVLock, catalog.KVUnlock, catalog.KVCheckSession:
-			return nil, 0, badRequest("Operation %d: sessions are not supported yet", i)
+			if kv.Session == "" {
+				return nil, 0, badRequest("Operation %d: %s needs a Session", i, kv.Verb)
+			}
 		}
 		if len(kv.Value) > s.cfg.MaxKVSize {
 			return nil, 0, tooLarge("Value for key %q is too large (%d > %d bytes)", kv.Key, len(kv.Value), s.cfg.MaxKVSize)
@@ -157,6 +159,7 @@ func (s *Server) decodeTxn(w http.ResponseWriter, r *http.Request) (catalog.TxnO
 				Value:       value,
 				Flags:       kv.Flags,
 				ModifyIndex: kv.Index,
+				Session:     kv.Session,
 			},
 		}})
 	}

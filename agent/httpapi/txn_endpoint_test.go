@@ -87,7 +87,7 @@ func TestTxnRawHTTP(t *testing.T) {
 
 	bad := []struct{ body, want string }{
 		{"[" + op("frobnicate", "a", "") + "]", `Operation 0: unknown KV verb "frobnicate"`},
-		{"[" + op("lock", "a", "") + "]", "Operation 0: sessions are not supported yet"},
+		{"[" + op("lock", "a", "") + "]", "Operation 0: lock needs a Session"},
 		{`[{"Node":{"Verb":"get","Node":{"Node":"n1"}}}]`, "Operation 0: only KV operations are supported in transactions yet"},
 		{`[{}]`, "Operation 0 has no KV member"},
 		{`[{"KV":{"Verb":"set","Key":"a","Value":"not base64!"}}]`, "Request decode failed: "},

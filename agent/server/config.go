@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -54,6 +55,12 @@ type Config struct {
 	// AutoEncryptCertTTL (0: the tls package's 72 h; tests shorten it).
 	AutoEncryptAllowTLS bool
 	AutoEncryptCertTTL  time.Duration
+	// SessionTTLMin is the shortest session TTL accepted (Consul: 10s),
+	// and a session lives SessionTTLMultiplier times its TTL without a
+	// renewal (Consul documents 2). Not user configuration: tests
+	// shorten them.
+	SessionTTLMin        time.Duration
+	SessionTTLMultiplier int
 
 	Logger hclog.Logger
 }
@@ -68,6 +75,9 @@ func DefaultConfig() *Config {
 		TrailingLogs:      10240,
 		RPCHoldTimeout:    7 * time.Second,
 		ReconcileInterval: 60 * time.Second,
+
+		SessionTTLMin:        catalog.SessionTTLMin,
+		SessionTTLMultiplier: catalog.SessionTTLMultiplier,
 	}
 }
 
@@ -90,6 +100,9 @@ func (c *Config) validate() error {
 	}
 	if c.RaftMultiplier < 1 || c.RaftMultiplier > 10 {
 		errs = append(errs, fmt.Errorf("server: raft multiplier %d out of range 1..10", c.RaftMultiplier))
+	}
+	if c.SessionTTLMin <= 0 || c.SessionTTLMultiplier < 1 {
+		errs = append(errs, fmt.Errorf("server: session TTL minimum %s and multiplier %d must be positive", c.SessionTTLMin, c.SessionTTLMultiplier))
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()

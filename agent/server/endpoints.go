@@ -42,5 +42,10 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodACLRoleList, s.aclRoleList)
 	handle(m, catalog.MethodACLResolve, s.aclResolve)
 	handle(m, catalog.MethodAutoEncryptSign, s.autoEncryptSign)
+	handle(m, catalog.MethodSessionApply, s.sessionApply)
+	handle(m, catalog.MethodSessionGet, s.sessionGet)
+	handle(m, catalog.MethodSessionList, s.sessionList)
+	handle(m, catalog.MethodSessionNode, s.sessionNode)
+	handle(m, catalog.MethodSessionRenew, s.sessionRenew)
 	s.endpoints = m
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/fsm"
@@ -21,6 +22,12 @@ func (s *Server) kvApply(ctx context.Context, args *catalog.KVRequest, reply *bo
 		}
 		if err := vetKVOp(authz, args.Op, args.Entry.Key); err != nil {
 			return err
+		}
+		// Lock-delay is decided here, once, by the leader's clock: a key
+		// whose holder's session ended recently is refused to everyone.
+		if args.Op == catalog.KVLock && inLockDelay(s.fsm.State(), args.Entry.Key) {
+			*reply = false
+			return nil
 		}
 		resp, err := s.raftApply(fsm.KVSRequestType, args)
 		if err != nil {
@@ -43,7 +50,12 @@ func validateKVOp(op catalog.KVOp, e *catalog.KVEntry) error {
 		}
 	case catalog.KVDeleteTree:
 	case catalog.KVLock, catalog.KVUnlock:
-		return catalog.BadRequestf("sessions are not supported yet, so keys cannot be locked")
+		if e.Key == "" {
+			return catalog.BadRequestf("Missing key name")
+		}
+		if e.Session == "" {
+			return catalog.BadRequestf("Missing session")
+		}
 	default:
 		return catalog.BadRequestf(fmt.Sprintf("unknown KV operation %q", op))
 	}
@@ -51,6 +63,11 @@ func validateKVOp(op catalog.KVOp, e *catalog.KVEntry) error {
 		return catalog.BadRequestf(fmt.Sprintf("value of %d bytes exceeds the limit of %d bytes", len(e.Value), catalog.MaxKVSize))
 	}
 	return nil
+}
+
+// inLockDelay reports whether key may not be acquired yet.
+func inLockDelay(st *state.Store, key string) bool {
+	return time.Now().Before(st.KVLockDelay(key))
 }
 
 func (s *Server) kvGet(ctx context.Context, args *catalog.KeyRequest, reply *catalog.IndexedKVEntries) error {

@@ -56,6 +56,9 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 // serves reads, and keeps the catalog and the Raft configuration in step
 // with the LAN pool.
 func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
+	// Session TTL timers are the leader's alone: a follower that kept one
+	// would destroy sessions the new leader is renewing.
+	defer s.sessionTimers.stopAll()
 	for attempt := 0; ; attempt++ {
 		// The barrier proves this term's leader has applied everything
 		// before it only if the term did not change under it.
@@ -65,6 +68,9 @@ func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 			// The ACL basics exist before the first request is served, so
 			// a bootstrap never finds the management policy missing.
 			if err = s.initACLs(); err == nil {
+				err = s.startSessionTimers()
+			}
+			if err == nil {
 				s.ready.markReady(ready, term)
 				break
 			}

@@ -59,6 +59,9 @@ type Server struct {
 
 	aclCache *aclCache
 
+	// sessionTimers run only while this server leads.
+	sessionTimers *sessionTimers
+
 	bootstrapped atomic.Bool
 
 	shutdownCh chan struct{}
@@ -80,16 +83,17 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:        cfg,
-		logger:     cfg.Logger,
-		fsm:        f,
-		pool:       deps.Pool,
-		lan:        deps.LAN,
-		router:     deps.Router,
-		signer:     deps.Signer,
-		ready:      newReadiness(),
-		aclCache:   newACLCache(),
-		shutdownCh: make(chan struct{}),
+		cfg:           cfg,
+		logger:        cfg.Logger,
+		fsm:           f,
+		pool:          deps.Pool,
+		lan:           deps.LAN,
+		router:        deps.Router,
+		signer:        deps.Signer,
+		ready:         newReadiness(),
+		aclCache:      newACLCache(),
+		sessionTimers: newSessionTimers(),
+		shutdownCh:    make(chan struct{}),
 	}
 	s.registerEndpoints()
 

@@ -33,6 +33,14 @@ func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *
 		if err := s.vetTxn(args); err != nil {
 			return err
 		}
+		st := s.fsm.State()
+		for i, op := range args.Ops {
+			if op.KV.Verb == catalog.KVLock && inLockDelay(st, op.KV.Entry.Key) {
+				reply.Errors = []*catalog.TxnError{{OpIndex: i,
+					What: fmt.Sprintf("key %q is in lock-delay after its last holder's session ended", op.KV.Entry.Key)}}
+				return nil
+			}
+		}
 		resp, err := s.raftApply(fsm.TxnRequestType, args)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,8 @@ func TestValidateKVOp(t *testing.T) {
 		{catalog.KVDeleteTree, catalog.KVEntry{}, true},
 		{catalog.KVCAS, catalog.KVEntry{Key: "k", Value: big}, false},
 		{catalog.KVLock, catalog.KVEntry{Key: "k"}, false},
+		{catalog.KVLock, catalog.KVEntry{Key: "k", Session: "s"}, true},
+		{catalog.KVUnlock, catalog.KVEntry{Key: "", Session: "s"}, false},
 		{"frobnicate", catalog.KVEntry{Key: "k"}, false},
 	}
 	for _, tc := range cases {
@@ -126,5 +129,74 @@ func TestServerRefusesUnstorableKeys(t *testing.T) {
 		if err := validateKVOp(catalog.KVSet, &catalog.KVEntry{Key: key}); err != nil {
 			t.Errorf("set %q: %v", key, err)
 		}
+	}
+}
+
+func TestValidateSession(t *testing.T) {
+	s := &Server{cfg: DefaultConfig()}
+	cases := []struct {
+		name string
+		req  catalog.SessionRequest
+		bad  bool // a 400
+		ttl  bool // Consul's 500 "Invalid Session TTL"
+	}{
+		{"defaults", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n"}}, false, false},
+		{"patroni ttl", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", TTL: "15.0s"}}, false, false},
+		{"no node", catalog.SessionRequest{Op: catalog.SessionCreate}, true, false},
+		{"bad behavior", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", Behavior: "x"}}, true, false},
+		{"lock delay too long", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", LockDelay: time.Hour}}, true, false},
+		{"unparsable ttl", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", TTL: "soon"}}, true, false},
+		{"ttl too short", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", TTL: "9s"}}, false, true},
+		{"ttl too long", catalog.SessionRequest{Op: catalog.SessionCreate, Session: catalog.Session{Node: "n", TTL: "86401s"}}, false, true},
+		{"destroy without ID", catalog.SessionRequest{Op: catalog.SessionDestroy}, true, false},
+		{"unknown op", catalog.SessionRequest{Op: "renew"}, true, false},
+	}
+	for _, tc := range cases {
+		err := s.validateSession(&tc.req)
+		switch {
+		case tc.bad:
+			if !catalog.IsBadRequest(err) {
+				t.Errorf("%s: %v, want a bad request", tc.name, err)
+			}
+		case tc.ttl:
+			if err == nil || catalog.IsBadRequest(err) || !strings.HasPrefix(err.Error(), "Invalid Session TTL") {
+				t.Errorf("%s: %v, want Consul's TTL error", tc.name, err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		}
+	}
+}
+
+func TestSessionTimers(t *testing.T) {
+	timers := newSessionTimers()
+	fired := make(chan string, 4)
+	timers.reset("a", 20*time.Millisecond, func() { fired <- "a" })
+	timers.reset("b", 20*time.Millisecond, func() { fired <- "b" })
+	// Resetting a pushes it back; stopping b cancels it.
+	timers.reset("a", 150*time.Millisecond, func() { fired <- "a" })
+	timers.stop("b")
+	select {
+	case id := <-fired:
+		t.Fatalf("%s fired early", id)
+	case <-time.After(80 * time.Millisecond):
+	}
+	select {
+	case id := <-fired:
+		if id != "a" {
+			t.Fatalf("%s fired", id)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a never fired")
+	}
+	if timers.len() != 0 {
+		t.Fatalf("%d timers left", timers.len())
+	}
+	timers.reset("c", time.Hour, func() {})
+	timers.stopAll()
+	if timers.len() != 0 {
+		t.Fatal("stopAll left timers")
 	}
 }

@@ -21,6 +21,7 @@ const (
 	TxnRequestType        MessageType = 3 // *catalog.TxnRequest
 	TombstoneRequestType  MessageType = 4 // *TombstoneRequest
 	ACLRequestType        MessageType = 5 // *catalog.ACLRequest
+	SessionRequestType    MessageType = 6 // *catalog.SessionRequest
 
 	// IgnoreUnknownTypeFlag marks a command that servers which do not know
 	// its type may skip instead of panicking. A new command type that is

@@ -1,10 +1,10 @@
 package fsm
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/state"
@@ -73,9 +73,9 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 
 	switch t {
 	case RegisterRequestType:
-		return applyRegister(st, l.Index, body)
+		return applyRegister(st, l.Index, l.AppendedAt, body)
 	case DeregisterRequestType:
-		return applyDeregister(st, l.Index, body)
+		return applyDeregister(st, l.Index, l.AppendedAt, body)
 	case KVSRequestType:
 		return applyKVS(st, l.Index, body)
 	case TxnRequestType:
@@ -84,6 +84,8 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		return applyTombstone(st, body)
 	case ACLRequestType:
 		return applyACL(st, l.Index, body)
+	case SessionRequestType:
+		return applySession(st, l.Index, l.AppendedAt, body)
 	}
 	if ignoreUnknown {
 		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)
@@ -92,26 +94,30 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	panic(fmt.Errorf("fsm: command at index %d has unknown type %d", l.Index, uint8(t)))
 }
 
-func applyRegister(st *state.Store, idx uint64, body []byte) interface{} {
+// Writes that may end sessions take the instant the leader appended the
+// entry (raft.Log.AppendedAt, replicated with it) as "now" for the
+// lock-delay, so every server computes the same expiry.
+
+func applyRegister(st *state.Store, idx uint64, now time.Time, body []byte) interface{} {
 	var req catalog.RegisterRequest
 	if err := Decode(body, &req); err != nil {
 		return fmt.Errorf("register request: %w", err)
 	}
-	return st.EnsureRegistration(idx, &req)
+	return st.EnsureRegistration(idx, now, &req)
 }
 
-func applyDeregister(st *state.Store, idx uint64, body []byte) interface{} {
+func applyDeregister(st *state.Store, idx uint64, now time.Time, body []byte) interface{} {
 	var req catalog.DeregisterRequest
 	if err := Decode(body, &req); err != nil {
 		return fmt.Errorf("deregister request: %w", err)
 	}
 	switch {
 	case req.ServiceID != "":
-		return st.DeleteService(idx, req.Node, req.ServiceID)
+		return st.DeleteService(idx, now, req.Node, req.ServiceID)
 	case req.CheckID != "":
-		return st.DeleteCheck(idx, req.Node, req.CheckID)
+		return st.DeleteCheck(idx, now, req.Node, req.CheckID)
 	default:
-		return st.DeleteNode(idx, req.Node)
+		return st.DeleteNode(idx, now, req.Node)
 	}
 }
 
@@ -131,9 +137,10 @@ func applyKVS(st *state.Store, idx uint64, body []byte) interface{} {
 		return boolOrErr(st.KVDeleteCAS(idx, req.Entry.ModifyIndex, req.Entry.Key))
 	case catalog.KVDeleteTree:
 		return trueOrErr(st.KVDeleteTree(idx, req.Entry.Key))
-	case catalog.KVLock, catalog.KVUnlock:
-		// Locks need sessions, which a later issue brings.
-		return errors.New("sessions are not supported yet")
+	case catalog.KVLock:
+		return boolOrErr(st.KVLock(idx, &req.Entry))
+	case catalog.KVUnlock:
+		return boolOrErr(st.KVUnlock(idx, &req.Entry))
 	}
 	return fmt.Errorf("invalid KV operation %q", req.Op)
 }
@@ -161,6 +168,21 @@ func applyTxn(st *state.Store, idx uint64, body []byte) interface{} {
 	}
 	results, errs := st.TxnRW(idx, req.Ops)
 	return &catalog.TxnResponse{Results: results, Errors: errs}
+}
+
+// applySession answers a create with nil or an error, a destroy likewise.
+func applySession(st *state.Store, idx uint64, now time.Time, body []byte) interface{} {
+	var req catalog.SessionRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("session request: %w", err)
+	}
+	switch req.Op {
+	case catalog.SessionCreate:
+		return st.SessionCreate(idx, &req.Session)
+	case catalog.SessionDestroy:
+		return st.SessionDestroy(idx, now, req.Session.ID)
+	}
+	return fmt.Errorf("invalid session operation %q", req.Op)
 }
 
 func applyTombstone(st *state.Store, body []byte) interface{} {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/raft"
@@ -121,8 +122,8 @@ func TestApplyKVS(t *testing.T) {
 		{kv(catalog.KVDelete, "a/k", 0), true, false},
 		{kv(catalog.KVSet, "a/k", 0), true, true},
 		{kv(catalog.KVDeleteTree, "a/", 0), true, false},
-		{kv(catalog.KVLock, "a/k", 0), "sessions are not supported", false},
-		{kv(catalog.KVUnlock, "a/k", 0), "sessions are not supported", false},
+		{kv(catalog.KVLock, "a/k", 0), "missing session", false},
+		{kv(catalog.KVUnlock, "a/k", 0), "missing session", false},
 		{kv(catalog.KVGet, "a/k", 0), "invalid KV operation", false},
 		{kv(catalog.KVSet, "", 0), "missing key", false},
 	}
@@ -257,5 +258,36 @@ func TestApplyGarbage(t *testing.T) {
 	}
 	if err := Decode(nil, new(TombstoneRequest)); err == nil {
 		t.Fatal("Decode of nothing succeeded")
+	}
+}
+
+func TestApplySessionAndLocks(t *testing.T) {
+	f := newFSM(t)
+	mustApply(t, f, 1, RegisterRequestType, &catalog.RegisterRequest{Node: "n1", Address: "10.0.0.1",
+		Check: &catalog.HealthCheck{CheckID: catalog.SerfCheckID, Status: catalog.HealthPassing}})
+	sess := catalog.Session{ID: "s1", Node: "n1", NodeChecks: []string{catalog.SerfCheckID}, LockDelay: time.Second, TTL: "15.0s"}
+	mustApply(t, f, 2, SessionRequestType, &catalog.SessionRequest{Op: catalog.SessionCreate, Session: sess})
+	lock := &catalog.KVRequest{Op: catalog.KVLock, Entry: catalog.KVEntry{Key: "leader", Session: "s1", Value: []byte("me")}}
+	if got := apply(t, f, 3, KVSRequestType, lock); got != true {
+		t.Fatalf("lock: %v", got)
+	}
+	// The serfHealth check fails in an entry the leader appended at t0:
+	// the session ends and the lock-delay runs from t0, whatever the
+	// applying server's clock says.
+	t0 := time.Unix(1700000000, 0)
+	l := command(t, 4, RegisterRequestType, &catalog.RegisterRequest{Node: "n1", SkipNodeUpdate: true,
+		Check: &catalog.HealthCheck{CheckID: catalog.SerfCheckID, Status: catalog.HealthCritical}})
+	l.AppendedAt = t0
+	if resp := f.Apply(l); resp != nil {
+		t.Fatalf("register: %v", resp)
+	}
+	if _, got, _ := f.State().SessionGet(nil, "s1"); got != nil {
+		t.Fatalf("session survived its node's failure: %+v", got)
+	}
+	if d := f.State().KVLockDelay("leader"); !d.Equal(t0.Add(time.Second)) {
+		t.Fatalf("lock delay until %v, want %v", d, t0.Add(time.Second))
+	}
+	if got := apply(t, f, 5, SessionRequestType, &catalog.SessionRequest{Op: "frob"}); got == nil {
+		t.Fatal("unknown session op accepted")
 	}
 }

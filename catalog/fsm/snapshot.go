@@ -39,6 +39,7 @@ const (
 	aclPolicyRecord     recordType = 9
 	preparedQueryRecord recordType = 10
 	aclRoleRecord       recordType = 11
+	lockDelayRecord     recordType = 12
 
 	endRecord recordType = 127
 
@@ -73,6 +74,8 @@ func recordTable(rt recordType) (string, bool) {
 		return state.TablePreparedQueries, true
 	case aclRoleRecord:
 		return state.TableACLRoles, true
+	case lockDelayRecord:
+		return state.TableLockDelays, true
 	}
 	return "", false
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/state"
@@ -68,6 +69,22 @@ func populated(t *testing.T) *FSM {
 	mustApply(t, f, 6, KVSRequestType, &catalog.KVRequest{Op: catalog.KVDelete, Entry: catalog.KVEntry{Key: "a/2"}})
 	mustApply(t, f, 7, TombstoneRequestType, &TombstoneRequest{ReapIndex: 6})
 	mustApply(t, f, 8, KVSRequestType, &catalog.KVRequest{Op: catalog.KVDelete, Entry: catalog.KVEntry{Key: "b"}})
+	// Two sessions, each holding a key; the second ends, leaving its
+	// key released under a lock-delay.
+	for i, id := range []string{"s1", "s2"} {
+		idx := uint64(9 + 2*i)
+		mustApply(t, f, idx, SessionRequestType, &catalog.SessionRequest{Op: catalog.SessionCreate,
+			Session: catalog.Session{ID: id, Node: "n1", TTL: "15.0s", LockDelay: time.Minute, Behavior: catalog.SessionRelease}})
+		if got := apply(t, f, idx+1, KVSRequestType, &catalog.KVRequest{Op: catalog.KVLock,
+			Entry: catalog.KVEntry{Key: "lock/" + id, Session: id}}); got != true {
+			t.Fatalf("lock for %s: %v", id, got)
+		}
+	}
+	destroy := command(t, 13, SessionRequestType, &catalog.SessionRequest{Op: catalog.SessionDestroy, Session: catalog.Session{ID: "s2"}})
+	destroy.AppendedAt = time.Unix(1700000000, 0)
+	if resp := f.Apply(destroy); resp != nil {
+		t.Fatalf("destroy: %v", resp)
+	}
 	return f
 }
 
@@ -107,7 +124,8 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		t.Fatal("store not replaced")
 	}
 	want, got := tables(t, src.State()), tables(t, dst.State())
-	for _, table := range []string{state.TableNodes, state.TableServices, state.TableChecks, state.TableKVs, state.TableTombstones, state.TableIndex} {
+	for _, table := range []string{state.TableNodes, state.TableServices, state.TableChecks, state.TableKVs, state.TableTombstones, state.TableIndex,
+		state.TableSessions, state.TableLockDelays} {
 		if len(want[table]) == 0 {
 			t.Fatalf("populated left table %s empty", table)
 		}
@@ -115,8 +133,11 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("restored tables differ:\nwant %v\ngot  %v", want, got)
 	}
-	if dst.State().LastIndex() != 8 {
-		t.Fatalf("LastIndex %d, want 8", dst.State().LastIndex())
+	if dst.State().LastIndex() != 13 {
+		t.Fatalf("LastIndex %d, want 13", dst.State().LastIndex())
+	}
+	if d := dst.State().KVLockDelay("lock/s2"); !d.Equal(time.Unix(1700000060, 0)) {
+		t.Fatalf("restored lock delay %v", d)
 	}
 	for _, prefix := range []string{"", "a/", "b", "zz"} {
 		i1, l1, _ := src.State().KVList(nil, prefix)
@@ -132,8 +153,8 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	}
 
 	// The restored FSM keeps applying.
-	mustApply(t, dst, 9, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "c"}})
-	if dst.State().LastIndex() != 9 {
+	mustApply(t, dst, 14, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "c"}})
+	if dst.State().LastIndex() != 14 {
 		t.Fatal("apply after restore did not land in the new store")
 	}
 }
@@ -146,7 +167,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	}
 	defer snap.Release()
 	// raft may Apply while Persist runs; the snapshot must not see it.
-	mustApply(t, f, 9, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "late"}})
+	mustApply(t, f, 14, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "late"}})
 	sink := &bufferSink{}
 	if err := snap.Persist(sink); err != nil {
 		t.Fatal(err)
@@ -155,7 +176,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	if err := dst.Restore(io.NopCloser(&sink.Buffer)); err != nil {
 		t.Fatal(err)
 	}
-	if _, e, _ := dst.State().KVGet(nil, "late"); e != nil || dst.State().LastIndex() != 8 {
+	if _, e, _ := dst.State().KVGet(nil, "late"); e != nil || dst.State().LastIndex() != 13 {
 		t.Fatalf("snapshot saw a later write: %+v, LastIndex %d", e, dst.State().LastIndex())
 	}
 }

@@ -36,7 +36,7 @@ func mustKVSet(t testing.TB, s *Store, idx uint64, key, value string) {
 
 func mustRegister(t testing.TB, s *Store, idx uint64, req *catalog.RegisterRequest) {
 	t.Helper()
-	if err := s.EnsureRegistration(idx, req); err != nil {
+	if err := s.EnsureRegistration(idx, time.Time{}, req); err != nil {
 		t.Fatalf("EnsureRegistration(%d, %s): %v", idx, req.Node, err)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	TableACLPolicies     = "acl_policies"
 	TableACLRoles        = "acl_roles"
 	TablePreparedQueries = "prepared_queries"
+	TableLockDelays      = "lock_delays"
 )
 
 const (
@@ -35,6 +36,8 @@ const (
 	indexReap        = "reap"
 	indexSecret      = "secret"
 	indexName        = "name"
+	indexSession     = "session"
+	indexUntil       = "until"
 )
 
 // IndexEntry is a row of the index table: the last Raft index that changed
@@ -52,17 +55,19 @@ type Tombstone struct {
 	Index uint64
 }
 
+// LockDelay is a row of the lock_delays table: no session may acquire Key
+// before UntilUnixNano. The instant comes from the Raft command that
+// invalidated the key's session, never from the applying server's clock,
+// so every server stores the same row.
+type LockDelay struct {
+	Key           string
+	UntilUnixNano int64
+}
+
 // The rows below hold the place of tables that later issues fill. They carry
 // only what their id index needs, so that snapshots and restores already move
 // every table; the issue that owns a table swaps in its real type, keeping
 // these field names so older snapshots still decode.
-type sessionRow struct {
-	ID          string
-	Node        string
-	CreateIndex uint64
-	ModifyIndex uint64
-}
-
 type coordinateRow struct {
 	Node  string
 	Coord []float64
@@ -91,13 +96,14 @@ func tableDefs() []tableDef {
 		{checksSchema(), func() interface{} { return new(catalog.HealthCheck) }},
 		{kvsSchema(), func() interface{} { return new(catalog.KVEntry) }},
 		{tombstonesSchema(), func() interface{} { return new(Tombstone) }},
-		{idTable(TableSessions, "ID", false), func() interface{} { return new(sessionRow) }},
+		{sessionsSchema(), func() interface{} { return new(catalog.Session) }},
 		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(coordinateRow) }},
 		{aclTokensSchema(), func() interface{} { return new(catalog.ACLToken) }},
 		{namedTable(TableACLPolicies), func() interface{} { return new(catalog.ACLPolicy) }},
 		{namedTable(TableACLRoles), func() interface{} { return new(catalog.ACLRole) }},
 		{idTable(TablePreparedQueries, "ID", false), func() interface{} { return new(preparedQueryRow) }},
 		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
+		{lockDelaysSchema(), func() interface{} { return new(LockDelay) }},
 	}
 }
 
@@ -226,9 +232,37 @@ func checksSchema() *memdb.TableSchema {
 }
 
 // kvsSchema keys entries by their exact, case-sensitive key; the radix tree
-// under the id index is what answers prefix reads and prefix watches.
+// under the id index is what answers prefix reads and prefix watches. The
+// session index finds the keys a session holds when it ends.
 func kvsSchema() *memdb.TableSchema {
-	return idTable(TableKVs, "Key", false)
+	t := idTable(TableKVs, "Key", false)
+	t.Indexes[indexSession] = &memdb.IndexSchema{
+		Name:         indexSession,
+		AllowMissing: true,
+		Indexer:      &memdb.StringFieldIndex{Field: "Session"},
+	}
+	return t
+}
+
+// sessionsSchema finds a session by ID and a node's sessions by node.
+func sessionsSchema() *memdb.TableSchema {
+	t := idTable(TableSessions, "ID", false)
+	t.Indexes[indexNode] = &memdb.IndexSchema{
+		Name:    indexNode,
+		Indexer: &memdb.StringFieldIndex{Field: "Node", Lowercase: true},
+	}
+	return t
+}
+
+// lockDelaysSchema orders delays by key and by expiry, so expired rows are
+// found without a scan.
+func lockDelaysSchema() *memdb.TableSchema {
+	t := idTable(TableLockDelays, "Key", false)
+	t.Indexes[indexUntil] = &memdb.IndexSchema{
+		Name:    indexUntil,
+		Indexer: &memdb.IntFieldIndex{Field: "UntilUnixNano"},
+	}
+	return t
 }
 
 // tombstonesSchema orders tombstones by key (for prefix reads) and by

@@ -3,6 +3,7 @@ package state
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 )
@@ -27,7 +28,8 @@ func populate(t *testing.T, s *Store) {
 	}
 	txn := s.db.Txn(true)
 	for table, row := range map[string]interface{}{
-		TableSessions:        &sessionRow{ID: "s1", Node: "n1", CreateIndex: 7, ModifyIndex: 7},
+		TableSessions:        &catalog.Session{ID: "s1", Node: "n1", TTL: "15.0s", LockDelay: time.Second, CreateIndex: 7, ModifyIndex: 7},
+		TableLockDelays:      &LockDelay{Key: "k", UntilUnixNano: 42},
 		TableCoordinates:     &coordinateRow{Node: "n1", Coord: []float64{1, 2}},
 		TableACLTokens:       &catalog.ACLToken{AccessorID: "t1", SecretID: "s1"},
 		TableACLPolicies:     &catalog.ACLPolicy{ID: "p1", Name: "global"},

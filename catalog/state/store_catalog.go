@@ -2,6 +2,7 @@ package state
 
 import (
 	"strings"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
@@ -12,20 +13,20 @@ import (
 // Checks, all in one transaction, so an invalid part leaves nothing behind.
 // Parts equal to what is stored are not rewritten, so agents re-syncing an
 // unchanged registration do not wake blocking queries.
-func (s *Store) EnsureRegistration(idx uint64, req *catalog.RegisterRequest) error {
+func (s *Store) EnsureRegistration(idx uint64, now time.Time, req *catalog.RegisterRequest) error {
 	if req == nil {
 		return badRequest("missing registration")
 	}
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	if err := ensureRegistrationTxn(txn, idx, req); err != nil {
+	if err := ensureRegistrationTxn(txn, idx, now, req); err != nil {
 		return err
 	}
 	txn.Commit()
 	return nil
 }
 
-func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, req *catalog.RegisterRequest) error {
+func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, now time.Time, req *catalog.RegisterRequest) error {
 	if req.Node == "" {
 		return badRequest("missing node name")
 	}
@@ -42,7 +43,7 @@ func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, req *catalog.RegisterRequ
 			TaggedAddresses: copyStringMap(req.TaggedAddresses),
 			Meta:            copyStringMap(req.NodeMeta),
 		}
-		if err := ensureNodeTxn(txn, idx, n); err != nil {
+		if err := ensureNodeTxn(txn, idx, now, n); err != nil {
 			return err
 		}
 	}
@@ -52,7 +53,7 @@ func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, req *catalog.RegisterRequ
 		}
 	}
 	if req.Check != nil {
-		if err := ensureCheckTxn(txn, idx, req.Node, req.Check); err != nil {
+		if err := ensureCheckTxn(txn, idx, now, req.Node, req.Check); err != nil {
 			return err
 		}
 	}
@@ -60,7 +61,7 @@ func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, req *catalog.RegisterRequ
 		if hc == nil {
 			continue
 		}
-		if err := ensureCheckTxn(txn, idx, req.Node, hc); err != nil {
+		if err := ensureCheckTxn(txn, idx, now, req.Node, hc); err != nil {
 			return err
 		}
 	}
@@ -68,7 +69,7 @@ func ensureRegistrationTxn(txn *memdb.Txn, idx uint64, req *catalog.RegisterRequ
 }
 
 // EnsureNode inserts or updates a node.
-func (s *Store) EnsureNode(idx uint64, n *catalog.Node) error {
+func (s *Store) EnsureNode(idx uint64, now time.Time, n *catalog.Node) error {
 	if n == nil {
 		return badRequest("missing node")
 	}
@@ -77,7 +78,7 @@ func (s *Store) EnsureNode(idx uint64, n *catalog.Node) error {
 	own.Meta = copyStringMap(n.Meta)
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	if err := ensureNodeTxn(txn, idx, &own); err != nil {
+	if err := ensureNodeTxn(txn, idx, now, &own); err != nil {
 		return err
 	}
 	txn.Commit()
@@ -86,7 +87,7 @@ func (s *Store) EnsureNode(idx uint64, n *catalog.Node) error {
 
 // ensureNodeTxn stores n, which the caller hands over and must not touch
 // again.
-func ensureNodeTxn(txn *memdb.Txn, idx uint64, n *catalog.Node) error {
+func ensureNodeTxn(txn *memdb.Txn, idx uint64, now time.Time, n *catalog.Node) error {
 	if n.Node == "" {
 		return badRequest("missing node name")
 	}
@@ -104,7 +105,7 @@ func ensureNodeTxn(txn *memdb.Txn, idx uint64, n *catalog.Node) error {
 			if !nodeIsDead(txn, existing.Node) {
 				return badRequest("node name %q is reserved by node %s", n.Node, existing.ID)
 			}
-			if err := deleteNodeTxn(txn, idx, existing.Node); err != nil {
+			if err := deleteNodeTxn(txn, idx, now, existing.Node); err != nil {
 				return err
 			}
 			existing = nil
@@ -116,7 +117,7 @@ func ensureNodeTxn(txn *memdb.Txn, idx uint64, n *catalog.Node) error {
 			return err
 		}
 		if other != nil && !strings.EqualFold(other.Node, n.Node) {
-			if err := deleteNodeTxn(txn, idx, other.Node); err != nil {
+			if err := deleteNodeTxn(txn, idx, now, other.Node); err != nil {
 				return err
 			}
 		}
@@ -153,19 +154,23 @@ func ensureNodeTxn(txn *memdb.Txn, idx uint64, n *catalog.Node) error {
 
 // DeleteNode removes a node with its services and checks. An unknown node is
 // not an error.
-func (s *Store) DeleteNode(idx uint64, node string) error {
+func (s *Store) DeleteNode(idx uint64, now time.Time, node string) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	if err := deleteNodeTxn(txn, idx, node); err != nil {
+	if err := deleteNodeTxn(txn, idx, now, node); err != nil {
 		return err
 	}
 	txn.Commit()
 	return nil
 }
 
-func deleteNodeTxn(txn *memdb.Txn, idx uint64, name string) error {
+func deleteNodeTxn(txn *memdb.Txn, idx uint64, now time.Time, name string) error {
 	n, err := getNodeTxn(txn, name)
 	if err != nil || n == nil {
+		return err
+	}
+	// Sessions die with their node, in the same transaction.
+	if err := invalidateNodeSessionsTxn(txn, idx, now, n.Node, ""); err != nil {
 		return err
 	}
 	services, err := servicesOfNodeTxn(txn, n.Node)
@@ -288,17 +293,17 @@ func refreshServiceChecksTxn(txn *memdb.Txn, idx uint64, svc *catalog.ServiceNod
 
 // DeleteService removes one service instance and the checks bound to it.
 // An unknown service is not an error.
-func (s *Store) DeleteService(idx uint64, node, serviceID string) error {
+func (s *Store) DeleteService(idx uint64, now time.Time, node, serviceID string) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	if err := deleteServiceTxn(txn, idx, node, serviceID); err != nil {
+	if err := deleteServiceTxn(txn, idx, now, node, serviceID); err != nil {
 		return err
 	}
 	txn.Commit()
 	return nil
 }
 
-func deleteServiceTxn(txn *memdb.Txn, idx uint64, node, serviceID string) error {
+func deleteServiceTxn(txn *memdb.Txn, idx uint64, now time.Time, node, serviceID string) error {
 	svc, err := getServiceTxn(txn, node, serviceID)
 	if err != nil || svc == nil {
 		return err
@@ -310,6 +315,9 @@ func deleteServiceTxn(txn *memdb.Txn, idx uint64, node, serviceID string) error 
 	keys := []string{TableServices, serviceIndexKey(svc.ServiceName)}
 	for _, hc := range checks {
 		if err := txn.Delete(TableChecks, hc); err != nil {
+			return err
+		}
+		if err := invalidateNodeSessionsTxn(txn, idx, now, hc.Node, hc.CheckID); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 )
@@ -142,7 +143,7 @@ func TestRegistrationRejectsInvalidInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
-			err := s.EnsureRegistration(9, tc.req)
+			err := s.EnsureRegistration(9, time.Time{}, tc.req)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !catalog.IsBadRequest(err) {
 				t.Fatalf("err = %v, want bad request containing %q", err, tc.want)
 			}
@@ -179,7 +180,7 @@ func TestServiceIndexes(t *testing.T) {
 		t.Fatalf("web %d db %d, want 1 and 2", serviceIdx("web"), serviceIdx("db"))
 	}
 	// A node's address is part of every service row on it.
-	if err := s.EnsureNode(3, &catalog.Node{Node: "n1", Address: "10.0.0.9"}); err != nil {
+	if err := s.EnsureNode(3, time.Time{}, &catalog.Node{Node: "n1", Address: "10.0.0.9"}); err != nil {
 		t.Fatal(err)
 	}
 	if serviceIdx("web") != 3 || serviceIdx("db") != 2 {
@@ -191,7 +192,7 @@ func TestServiceIndexes(t *testing.T) {
 	if serviceIdx("db") != 4 {
 		t.Fatalf("db %d after node check, want 4", serviceIdx("db"))
 	}
-	if err := s.DeleteService(5, "n2", "db-1"); err != nil {
+	if err := s.DeleteService(5, time.Time{}, "n2", "db-1"); err != nil {
 		t.Fatal(err)
 	}
 	if serviceIdx("db") != 5 {
@@ -212,22 +213,22 @@ func TestDeletesCascade(t *testing.T) {
 	mustRegister(t, s, 1, req)
 	mustRegister(t, s, 2, regService("n1", "10.0.0.1", "api-1", "api"))
 
-	if err := s.DeleteService(3, "n1", "web-1"); err != nil {
+	if err := s.DeleteService(3, time.Time{}, "n1", "web-1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, checks, _ := s.NodeChecks(nil, "n1"); len(checks) != 1 || checks[0].CheckID != "node" {
 		t.Fatalf("checks after service delete: %+v", checks)
 	}
-	if err := s.DeleteCheck(4, "n1", "node"); err != nil {
+	if err := s.DeleteCheck(4, time.Time{}, "n1", "node"); err != nil {
 		t.Fatal(err)
 	}
 	if idx, checks, _ := s.NodeChecks(nil, "n1"); len(checks) != 0 || idx != 4 {
 		t.Fatalf("NodeChecks after check delete: %d %+v", idx, checks)
 	}
 	for _, del := range []func() error{
-		func() error { return s.DeleteService(5, "n1", "missing") },
-		func() error { return s.DeleteCheck(5, "n1", "missing") },
-		func() error { return s.DeleteNode(5, "missing") },
+		func() error { return s.DeleteService(5, time.Time{}, "n1", "missing") },
+		func() error { return s.DeleteCheck(5, time.Time{}, "n1", "missing") },
+		func() error { return s.DeleteNode(5, time.Time{}, "missing") },
 	} {
 		if err := del(); err != nil {
 			t.Fatal(err)
@@ -236,7 +237,7 @@ func TestDeletesCascade(t *testing.T) {
 	if s.LastIndex() != 4 {
 		t.Fatalf("deleting missing objects moved LastIndex to %d", s.LastIndex())
 	}
-	if err := s.DeleteNode(6, "N1"); err != nil {
+	if err := s.DeleteNode(6, time.Time{}, "N1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, rows, _ := s.ServiceNodes(nil, "api", nil); len(rows) != 0 {
@@ -249,23 +250,23 @@ func TestDeletesCascade(t *testing.T) {
 
 func TestNodeIdentity(t *testing.T) {
 	s := newStore(t)
-	if err := s.EnsureNode(1, &catalog.Node{Node: "n1", ID: uuid1, Address: "a"}); err != nil {
+	if err := s.EnsureNode(1, time.Time{}, &catalog.Node{Node: "n1", ID: uuid1, Address: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	// Another identity may not take a live node's name.
-	err := s.EnsureNode(2, &catalog.Node{Node: "N1", ID: uuid2, Address: "b"})
+	err := s.EnsureNode(2, time.Time{}, &catalog.Node{Node: "N1", ID: uuid2, Address: "b"})
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Fatalf("name takeover: %v", err)
 	}
 	// A registration that omits the ID keeps it.
-	if err := s.EnsureNode(3, &catalog.Node{Node: "n1", Address: "c"}); err != nil {
+	if err := s.EnsureNode(3, time.Time{}, &catalog.Node{Node: "n1", Address: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, n, _ := s.GetNode(nil, "n1"); n.ID != uuid1 || n.Address != "c" || n.CreateIndex != 1 || n.ModifyIndex != 3 {
 		t.Fatalf("node after update %+v", n)
 	}
 	// The same identity under a new name renames the node.
-	if err := s.EnsureNode(4, &catalog.Node{Node: "n1-renamed", ID: uuid1, Address: "c"}); err != nil {
+	if err := s.EnsureNode(4, time.Time{}, &catalog.Node{Node: "n1-renamed", ID: uuid1, Address: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, nodes, _ := s.Nodes(nil); len(nodes) != 1 || nodes[0].Node != "n1-renamed" {
@@ -274,7 +275,7 @@ func TestNodeIdentity(t *testing.T) {
 	// Once the holder is dead, a new identity may take the name.
 	mustRegister(t, s, 5, &catalog.RegisterRequest{Node: "n1-renamed", SkipNodeUpdate: true,
 		Check: &catalog.HealthCheck{CheckID: catalog.SerfCheckID, Status: catalog.HealthCritical}})
-	if err := s.EnsureNode(6, &catalog.Node{Node: "n1-renamed", ID: uuid2, Address: "d"}); err != nil {
+	if err := s.EnsureNode(6, time.Time{}, &catalog.Node{Node: "n1-renamed", ID: uuid2, Address: "d"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, n, _ := s.GetNode(nil, "n1-renamed"); n.ID != uuid2 || n.CreateIndex != 6 {

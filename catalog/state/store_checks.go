@@ -2,12 +2,13 @@ package state
 
 import (
 	"strings"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
 )
 
-func ensureCheckTxn(txn *memdb.Txn, idx uint64, reqNode string, in *catalog.HealthCheck) error {
+func ensureCheckTxn(txn *memdb.Txn, idx uint64, now time.Time, reqNode string, in *catalog.HealthCheck) error {
 	hc := *in
 	if hc.Node == "" {
 		hc.Node = reqNode
@@ -63,6 +64,14 @@ func ensureCheckTxn(txn *memdb.Txn, idx uint64, reqNode string, in *catalog.Heal
 	if err := txn.Insert(TableChecks, &hc); err != nil {
 		return err
 	}
+	// A check that turns critical ends the sessions tied to it in the
+	// same transaction, so no reader sees the failure with the locks
+	// still held.
+	if hc.Status == catalog.HealthCritical && (existing == nil || existing.Status != catalog.HealthCritical) {
+		if err := invalidateNodeSessionsTxn(txn, idx, now, hc.Node, hc.CheckID); err != nil {
+			return err
+		}
+	}
 	keys, err := checkServiceKeys(txn, &hc)
 	if err != nil {
 		return err
@@ -95,8 +104,9 @@ func checkServiceKeys(txn *memdb.Txn, hc *catalog.HealthCheck) ([]string, error)
 	return keys, nil
 }
 
-// DeleteCheck removes one check. An unknown check is not an error.
-func (s *Store) DeleteCheck(idx uint64, node, checkID string) error {
+// DeleteCheck removes one check and ends the sessions tied to it. An
+// unknown check is not an error.
+func (s *Store) DeleteCheck(idx uint64, now time.Time, node, checkID string) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
 	hc, err := getCheckTxn(txn, node, checkID)
@@ -108,6 +118,9 @@ func (s *Store) DeleteCheck(idx uint64, node, checkID string) error {
 		return err
 	}
 	if err := txn.Delete(TableChecks, hc); err != nil {
+		return err
+	}
+	if err := invalidateNodeSessionsTxn(txn, idx, now, hc.Node, hc.CheckID); err != nil {
 		return err
 	}
 	if err := indexUpdate(txn, idx, append(keys, TableChecks)...); err != nil {

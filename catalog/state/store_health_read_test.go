@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
@@ -171,29 +172,29 @@ func TestCheckServiceNodesWatches(t *testing.T) {
 		fire  bool // the watch fires and the index moves
 	}{
 		{"own node's serfHealth goes critical", func(s *Store) error {
-			return s.EnsureRegistration(20, serfCheck("n1", catalog.HealthCritical))
+			return s.EnsureRegistration(20, time.Time{}, serfCheck("n1", catalog.HealthCritical))
 		}, true},
 		{"own service check changes", func(s *Store) error {
-			return s.EnsureRegistration(20, serviceCheck("n2", "web2", "web2-http", catalog.HealthCritical))
+			return s.EnsureRegistration(20, time.Time{}, serviceCheck("n2", "web2", "web2-http", catalog.HealthCritical))
 		}, true},
 		{"own node's address changes", func(s *Store) error {
-			return s.EnsureRegistration(20, &catalog.RegisterRequest{Node: "n2", Address: "10.9.9.9"})
+			return s.EnsureRegistration(20, time.Time{}, &catalog.RegisterRequest{Node: "n2", Address: "10.9.9.9"})
 		}, true},
 		{"new instance", func(s *Store) error {
-			return s.EnsureRegistration(20, regService("n3", "10.0.0.3", "web3", "web"))
+			return s.EnsureRegistration(20, time.Time{}, regService("n3", "10.0.0.3", "web3", "web"))
 		}, true},
-		{"own check deleted", func(s *Store) error { return s.DeleteCheck(20, "n1", "web1-http") }, true},
+		{"own check deleted", func(s *Store) error { return s.DeleteCheck(20, time.Time{}, "n1", "web1-http") }, true},
 		{"other service's check on another node", func(s *Store) error {
-			return s.EnsureRegistration(20, serviceCheck("n3", "db1", "db1-tcp", catalog.HealthCritical))
+			return s.EnsureRegistration(20, time.Time{}, serviceCheck("n3", "db1", "db1-tcp", catalog.HealthCritical))
 		}, false},
 		{"other node's serfHealth", func(s *Store) error {
-			return s.EnsureRegistration(20, serfCheck("n3", catalog.HealthCritical))
+			return s.EnsureRegistration(20, time.Time{}, serfCheck("n3", catalog.HealthCritical))
 		}, false},
 		{"other service registered elsewhere", func(s *Store) error {
-			return s.EnsureRegistration(20, regService("n4", "10.0.0.4", "cache1", "cache"))
+			return s.EnsureRegistration(20, time.Time{}, regService("n4", "10.0.0.4", "cache1", "cache"))
 		}, false},
 		{"unchanged re-registration", func(s *Store) error {
-			return s.EnsureRegistration(20, serviceCheck("n1", "web1", "web1-http", catalog.HealthPassing))
+			return s.EnsureRegistration(20, time.Time{}, serviceCheck("n1", "web1", "web1-http", catalog.HealthPassing))
 		}, false},
 	}
 	for _, tc := range cases {

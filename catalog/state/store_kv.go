@@ -1,6 +1,8 @@
 package state
 
 import (
+	"fmt"
+
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
 )
@@ -34,6 +36,115 @@ func (s *Store) KVSetCAS(idx uint64, e *catalog.KVEntry) (bool, error) {
 	}
 	txn.Commit()
 	return true, nil
+}
+
+// KVLock acquires key for e.Session and writes e's value and flags, and
+// reports whether it did: a key held by another session is refused. A
+// new holder raises LockIndex; the holder acquiring again keeps it. The
+// session must exist. Lock-delay is the leader's to enforce before the
+// command is logged (KVLockDelay).
+func (s *Store) KVLock(idx uint64, e *catalog.KVEntry) (bool, error) {
+	if e == nil {
+		return false, badRequest("missing KV entry")
+	}
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	ok, err := kvLockTxn(txn, idx, e)
+	if err != nil || !ok {
+		return false, err
+	}
+	txn.Commit()
+	return true, nil
+}
+
+// KVUnlock releases key if e.Session holds it, writing e's value and
+// flags and keeping LockIndex, and reports whether it did.
+func (s *Store) KVUnlock(idx uint64, e *catalog.KVEntry) (bool, error) {
+	if e == nil {
+		return false, badRequest("missing KV entry")
+	}
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	ok, err := kvUnlockTxn(txn, idx, e)
+	if err != nil || !ok {
+		return false, err
+	}
+	txn.Commit()
+	return true, nil
+}
+
+// errInvalidSession is the error of an acquisition with a session that
+// does not exist; Patroni recognises Consul's wording.
+func errInvalidSession(id string) error {
+	return fmt.Errorf("invalid session %q", id)
+}
+
+func kvLockTxn(txn *memdb.Txn, idx uint64, in *catalog.KVEntry) (bool, error) {
+	if in.Key == "" {
+		return false, badRequest("missing key")
+	}
+	if in.Session == "" {
+		return false, badRequest("missing session")
+	}
+	sess, err := getSessionTxn(txn, in.Session)
+	if err != nil {
+		return false, err
+	}
+	if sess == nil {
+		return false, errInvalidSession(in.Session)
+	}
+	existing, err := getKVTxn(txn, in.Key)
+	if err != nil {
+		return false, err
+	}
+	e := copyEntry(in)
+	e.CreateIndex, e.ModifyIndex, e.LockIndex = idx, idx, 1
+	if existing != nil {
+		if existing.Session != "" && existing.Session != in.Session {
+			return false, nil
+		}
+		e.CreateIndex = existing.CreateIndex
+		e.LockIndex = existing.LockIndex
+		if existing.Session != in.Session {
+			e.LockIndex++
+		}
+	}
+	if err := txn.Insert(TableKVs, e); err != nil {
+		return false, err
+	}
+	return true, indexUpdate(txn, idx, TableKVs)
+}
+
+func kvUnlockTxn(txn *memdb.Txn, idx uint64, in *catalog.KVEntry) (bool, error) {
+	if in.Key == "" {
+		return false, badRequest("missing key")
+	}
+	if in.Session == "" {
+		return false, badRequest("missing session")
+	}
+	existing, err := getKVTxn(txn, in.Key)
+	if err != nil {
+		return false, err
+	}
+	if existing == nil || existing.Session != in.Session {
+		return false, nil
+	}
+	e := copyEntry(in)
+	e.Session = ""
+	e.CreateIndex, e.ModifyIndex, e.LockIndex = existing.CreateIndex, idx, existing.LockIndex
+	if err := txn.Insert(TableKVs, e); err != nil {
+		return false, err
+	}
+	return true, indexUpdate(txn, idx, TableKVs)
+}
+
+// copyEntry copies in with its own value buffer.
+func copyEntry(in *catalog.KVEntry) *catalog.KVEntry {
+	e := *in
+	if in.Value != nil {
+		e.Value = append(make([]byte, 0, len(in.Value)), in.Value...)
+	}
+	return &e
 }
 
 // KVDelete removes a key, leaving a tombstone. A missing key is a no-op.

@@ -141,8 +141,24 @@ func txnOp(txn *memdb.Txn, idx uint64, op *catalog.TxnOp, write bool) ([]*catalo
 			return nil, fmt.Errorf("key %q is not locked by session %q", in.Key, in.Session)
 		}
 		return []*catalog.TxnResult{{KV: withoutValue(existing)}}, nil
-	case catalog.KVLock, catalog.KVUnlock:
-		return nil, errors.New("sessions are not supported yet")
+	case catalog.KVLock:
+		ok, err := kvLockTxn(txn, idx, in)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("failed to lock key %q, lock is already held", in.Key)
+		}
+		return storedResult(txn, in.Key)
+	case catalog.KVUnlock:
+		ok, err := kvUnlockTxn(txn, idx, in)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("failed to unlock key %q, lock isn't held, or is held by another session", in.Key)
+		}
+		return storedResult(txn, in.Key)
 	}
 	return nil, fmt.Errorf("unknown KV verb %q", verb)
 }

@@ -59,7 +59,9 @@ func TestTxnRWRollback(t *testing.T) {
 		{"cas create on present", kvOp(catalog.KVCAS, "k", "v", 0), `key "k" exists`},
 		{"delete-cas stale", kvOp(catalog.KVDeleteCAS, "k", "", 4), "current modify index 5 != 4"},
 		{"set without key", kvOp(catalog.KVSet, "", "v", 0), "missing key"},
-		{"lock", kvOp(catalog.KVLock, "k", "", 0), "sessions are not supported"},
+		{"lock without session", kvOp(catalog.KVLock, "k", "", 0), "missing session"},
+		{"lock with unknown session", withSession(kvOp(catalog.KVLock, "k", "", 0), "nope"), `invalid session "nope"`},
+		{"unlock not held", withSession(kvOp(catalog.KVUnlock, "k", "", 0), "nope"), `lock isn't held`},
 		{"unknown verb", kvOp("frobnicate", "k", "", 0), "unknown KV verb"},
 		{"nil op", nil, "missing KV operation"},
 	}
@@ -121,4 +123,9 @@ func TestTxnTooManyOps(t *testing.T) {
 	if s.LastIndex() != 0 {
 		t.Fatal("oversized transaction applied")
 	}
+}
+
+func withSession(op *catalog.TxnOp, session string) *catalog.TxnOp {
+	op.KV.Entry.Session = session
+	return op
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
@@ -79,28 +80,30 @@ func TestCatalogWatches(t *testing.T) {
 		fire  bool
 	}{
 		{"service nodes: new instance", serviceNodes, func(s *Store) error {
-			return s.EnsureRegistration(10, regService("n2", "10.0.0.2", "web2", "web"))
+			return s.EnsureRegistration(10, time.Time{}, regService("n2", "10.0.0.2", "web2", "web"))
 		}, true},
 		{"service nodes: node address change", serviceNodes, func(s *Store) error {
-			return s.EnsureNode(10, &catalog.Node{Node: "n1", Address: "10.9.9.9"})
+			return s.EnsureNode(10, time.Time{}, &catalog.Node{Node: "n1", Address: "10.9.9.9"})
 		}, true},
 		{"service nodes: other service", serviceNodes, func(s *Store) error {
-			return s.EnsureRegistration(10, regService("n2", "10.0.0.2", "db2", "db"))
+			return s.EnsureRegistration(10, time.Time{}, regService("n2", "10.0.0.2", "db2", "db"))
 		}, false},
 		{"service nodes: unrelated node", serviceNodes, func(s *Store) error {
-			return s.EnsureNode(10, &catalog.Node{Node: "n2", Address: "10.9.9.9"})
+			return s.EnsureNode(10, time.Time{}, &catalog.Node{Node: "n2", Address: "10.9.9.9"})
 		}, false},
 		{"node services: own service removed", func(s *Store, ws memdb.WatchSet) { _, _, _ = s.NodeServices(ws, "n1") },
-			func(s *Store) error { return s.DeleteService(10, "n1", "web1") }, true},
+			func(s *Store) error { return s.DeleteService(10, time.Time{}, "n1", "web1") }, true},
 		{"node checks: other node's check", func(s *Store, ws memdb.WatchSet) { _, _, _ = s.NodeChecks(ws, "n1") },
 			func(s *Store) error {
-				return s.EnsureRegistration(10, &catalog.RegisterRequest{Node: "n2", Address: "10.0.0.2",
+				return s.EnsureRegistration(10, time.Time{}, &catalog.RegisterRequest{Node: "n2", Address: "10.0.0.2",
 					Check: &catalog.HealthCheck{CheckID: "c", Status: catalog.HealthPassing}})
 			}, false},
 		{"nodes: any node change", func(s *Store, ws memdb.WatchSet) { _, _, _ = s.Nodes(ws) },
-			func(s *Store) error { return s.EnsureNode(10, &catalog.Node{Node: "n3"}) }, true},
+			func(s *Store) error { return s.EnsureNode(10, time.Time{}, &catalog.Node{Node: "n3"}) }, true},
 		{"nodes: re-registration without change", func(s *Store, ws memdb.WatchSet) { _, _, _ = s.Nodes(ws) },
-			func(s *Store) error { return s.EnsureRegistration(10, regService("n1", "10.0.0.1", "web1", "web")) }, false},
+			func(s *Store) error {
+				return s.EnsureRegistration(10, time.Time{}, regService("n1", "10.0.0.1", "web1", "web"))
+			}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,10 +111,6 @@ func (c *cli) kvPut(h *httpFlags, f *kvPutFlags, args []string) int {
 		c.errorf("Error! Missing -session (required with -acquire and -release)")
 		return 1
 	}
-	if f.release || f.acquire || f.session != "" {
-		c.errorf("Error! sessions are not supported yet")
-		return 1
-	}
 	if f.cas && f.modifyIndex == 0 {
 		c.errorf("Must specify -modify-index with -cas!")
 		return 1
@@ -124,7 +120,33 @@ func (c *cli) kvPut(h *httpFlags, f *kvPutFlags, args []string) int {
 	if !ok {
 		return 1
 	}
-	pair := &api.KVPair{Key: key, ModifyIndex: f.modifyIndex, Flags: f.flags, Value: value}
+	pair := &api.KVPair{Key: key, ModifyIndex: f.modifyIndex, Flags: f.flags, Value: value, Session: f.session}
+	switch {
+	case f.acquire:
+		ok, _, err := client.KV().Acquire(pair, nil)
+		if err != nil {
+			c.errorf("Error! Failed writing data: %s", err)
+			return 1
+		}
+		if !ok {
+			c.errorf("Error! Did not acquire lock")
+			return 1
+		}
+		c.out(fmt.Sprintf("Success! Lock acquired on: %s", key))
+		return 0
+	case f.release:
+		ok, _, err := client.KV().Release(pair, nil)
+		if err != nil {
+			c.errorf("Error! Failed writing data: %s", err)
+			return 1
+		}
+		if !ok {
+			c.errorf("Error! Did not release lock")
+			return 1
+		}
+		c.out(fmt.Sprintf("Success! Lock released on: %s", key))
+		return 0
+	}
 	if f.cas {
 		written, _, err := client.KV().CAS(pair, nil)
 		if err != nil {

@@ -66,8 +66,6 @@ func TestKVPutFailures(t *testing.T) {
 		{[]string{"a", "b", "c"}, "Error! Too many arguments (expected 1 or 2, got 3)\n"},
 		{[]string{"-cas", "k", "v"}, "Must specify -modify-index with -cas!\n"},
 		{[]string{"-acquire", "k", "v"}, "Error! Missing -session (required with -acquire and -release)\n"},
-		{[]string{"-acquire", "-session", "s1", "k", "v"}, "Error! sessions are not supported yet\n"},
-		{[]string{"-session", "s1", "k", "v"}, "Error! sessions are not supported yet\n"},
 		{[]string{"-base64", "k", "!!"}, "Error! Cannot base 64 decode data: illegal base64 data at input byte 0\n"},
 		{[]string{"k", "@/nonexistent/file"}, "Error! Failed to read file: open /nonexistent/file: no such file or directory\n"},
 	} {
