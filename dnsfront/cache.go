@@ -10,12 +10,12 @@ import (
 
 // Cache keeps the catalog's answers for TTL, per question (name as
 // asked, type, class; the name carries the datacenter), so a burst of
-// queries for one service costs one catalog read and each query only a
-// copy of the record list. Only authoritative answers are kept: the
+// queries for one service costs one catalog read, and each query shares
+// the cached record list. Only authoritative answers are kept: the
 // recursors' are not. Concurrent misses for one question share one read.
-// The cached records are shared and must never be modified: handlers
-// after the cache build new messages, and Shape only reorders and slices
-// the (copied) sections.
+// The cached records and section slices are shared and must never be
+// written: Shape builds new slices to reorder them and only reslices
+// otherwise.
 type Cache struct {
 	TTL        time.Duration
 	MaxEntries int
@@ -104,7 +104,7 @@ func (c *Cache) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) 
 }
 
 // fromCache builds the reply to r from a cached answer: the header and
-// question are r's, the sections fresh slices of the shared records.
+// question are r's, the sections the shared slices.
 func fromCache(cached, r *dns.Msg) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(r)
@@ -112,8 +112,10 @@ func fromCache(cached, r *dns.Msg) *dns.Msg {
 	m.Authoritative = cached.Authoritative
 	m.RecursionAvailable = cached.RecursionAvailable
 	m.Compress = true
-	m.Answer = append([]dns.RR(nil), cached.Answer...)
-	m.Ns = append([]dns.RR(nil), cached.Ns...)
-	m.Extra = append([]dns.RR(nil), cached.Extra...)
+	// Capacity-limited, so an append (an OPT record) copies; Shape
+	// replaces or reslices the sections and never writes into them.
+	m.Answer = cached.Answer[:len(cached.Answer):len(cached.Answer)]
+	m.Ns = cached.Ns[:len(cached.Ns):len(cached.Ns)]
+	m.Extra = cached.Extra[:len(cached.Extra):len(cached.Extra)]
 	return m
 }

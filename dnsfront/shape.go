@@ -43,10 +43,10 @@ func (h *Shape) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) 
 		}
 		limit := 0
 		if m.Authoritative {
-			rotate(m.Answer)
 			if udp {
 				limit = h.UDPAnswerLimit
 			}
+			m.Answer = rotate(m.Answer, limit)
 		}
 		fit(m, size, limit)
 		return w.WriteMsg(m)
@@ -59,19 +59,43 @@ func isUDP(w dns.ResponseWriter) bool {
 	return ok
 }
 
-// rotate shuffles the answer records when they are all of one type, so
-// successive queries spread the load over the instances.
-func rotate(rrs []dns.RR) {
-	if len(rrs) < 2 {
-		return
+// rotate returns the answer records in a random order when they are all
+// of one type, so successive queries spread the load over the instances;
+// with a limit well below their number, a random sample of limit+1 of
+// them, whatever their types (one more than fit keeps, so fit sees the
+// answer was cut). It never changes
+// rrs, which may be shared with the cache, and costs O(limit) when a
+// limit applies, so a large service costs no more than a small one.
+func rotate(rrs []dns.RR, limit int) []dns.RR {
+	n := len(rrs)
+	if n < 2 {
+		return rrs
+	}
+	if limit > 0 && limit+1 < n/2 {
+		out := make([]dns.RR, 0, limit+1)
+		picked := make([]int, 0, limit+1)
+	pick:
+		for len(out) < limit+1 {
+			i := rand.IntN(n)
+			for _, p := range picked {
+				if p == i {
+					continue pick
+				}
+			}
+			picked = append(picked, i)
+			out = append(out, rrs[i])
+		}
+		return out
 	}
 	t := rrs[0].Header().Rrtype
 	for _, rr := range rrs[1:] {
 		if rr.Header().Rrtype != t {
-			return
+			return rrs // a CNAME chain, or ANY: keep the order
 		}
 	}
-	rand.Shuffle(len(rrs), func(i, j int) { rrs[i], rrs[j] = rrs[j], rrs[i] })
+	out := append([]dns.RR(nil), rrs...)
+	rand.Shuffle(n, func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
 }
 
 // fit trims m to at most limit answers (0: no limit) and size bytes,
