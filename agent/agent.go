@@ -18,6 +18,7 @@ import (
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/dnsfront"
 	"github.com/concord-dev/concord/lan"
 	ctls "github.com/concord-dev/concord/tls"
 	"github.com/concord-dev/concord/wan"
@@ -50,6 +51,8 @@ type Agent struct {
 	httpsAddrs []net.Addr
 
 	tokens agentTokens // tokens set through /v1/agent/token
+
+	dns *dnsfront.Server // nil when ports.dns is -1
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -190,6 +193,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.startHTTP(); err != nil {
+		return nil, err
+	}
+	if err := a.startDNS(); err != nil {
 		return nil, err
 	}
 	if err := a.joinStart(); err != nil {
@@ -365,6 +371,9 @@ func (a *Agent) Shutdown() error {
 			if err := srv.Shutdown(ctx); err != nil {
 				srv.Close()
 			}
+		}
+		if a.dns != nil {
+			errs = append(errs, a.dns.Close())
 		}
 		if a.local != nil {
 			a.local.Close()

@@ -17,7 +17,8 @@
 # Runs: kv-put (32 clients, 10 s) against the leader and a follower, kv-get
 # default and stale through a follower, watch with 2000 watchers on the
 # leader (reporting its RSS), register, health (?passing over 200
-# instances through a follower, then on the leader), and failover
+# instances through a follower, then on the leader), dns (A queries over
+# UDP to a follower's port 8600 for a 200-instance service), and failover
 # killing the leader with SIGKILL. Total well under 5 minutes. Everything
 # it starts is stopped and its temporary directory removed on exit,
 # whatever happens. Linux only (it needs 127.0.0.2 and 127.0.0.3 on the
@@ -202,6 +203,7 @@ bench watch-2000 notes_watch watch -addr "$LEADER:8500" -watchers 2000 -pid "${P
 bench register notes_register register -addr "$LEADER:8500" "${COMMON[@]}"
 bench health-passing-follower notes_ops health -addr "$FOLLOWER:8500" -instances 200 "${COMMON[@]}"
 bench health-passing-leader notes_ops health -addr "$LEADER:8500" -instances 200 "${COMMON[@]}"
+bench dns-a-200-follower notes_ops dns -addr "$FOLLOWER:8500" -dns-addr "$FOLLOWER:8600" -instances 200 "${COMMON[@]}"
 ALL=()
 for n in 1 2 3; do [ "127.0.0.$n" = "$LEADER" ] || ALL+=("127.0.0.$n:8500"); done
 ALL+=("$LEADER:8500")

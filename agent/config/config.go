@@ -59,6 +59,11 @@ type Config struct {
 	// Domain is the DNS domain, always fully qualified; default "consul.".
 	Domain    string
 	Recursors []string
+	// AltDomain is a second domain answered like Domain ("" for none);
+	// fully qualified when set.
+	AltDomain string
+	// DNS is the dns_config block.
+	DNS DNSConfig
 
 	EnableScriptChecks      bool
 	EnableLocalScriptChecks bool
@@ -124,6 +129,33 @@ type Config struct {
 	Checks   []CheckDefinition
 }
 
+// DNSConfig is the dns_config block.
+type DNSConfig struct {
+	// AllowStale lets any server answer DNS reads (default true), unless
+	// its data is older than MaxStale, when the leader is asked.
+	AllowStale bool
+	MaxStale   time.Duration
+	// NodeTTL and ServiceTTL (service name, "prefix*" or "*" to a
+	// duration) set the records' TTLs; both default to 0.
+	NodeTTL    time.Duration
+	ServiceTTL map[string]time.Duration
+	// UDPAnswerLimit caps the answer records of a UDP response (3).
+	UDPAnswerLimit int
+	// OnlyPassing drops instances with a warning check as well.
+	OnlyPassing bool
+	// RecursorTimeout bounds each recursor's answer (2s).
+	RecursorTimeout time.Duration
+	// EnableTruncate is accepted for Consul's files; concord always sets
+	// TC when it leaves records out.
+	EnableTruncate bool
+	SOA            DNSSOA
+}
+
+// DNSSOA holds the SOA record's timers in seconds (dns_config.soa).
+type DNSSOA struct {
+	Refresh, Retry, Expire, MinTTL int
+}
+
 // Ports are the agent's listening ports; -1 disables one.
 type Ports struct {
 	HTTP    int
@@ -153,6 +185,7 @@ const (
 	defaultAEInterval            = time.Minute
 	defaultCheckReapInterval     = 10 * time.Second
 	defaultHTTPMaxConnsPerClient = 200
+	defaultDNSMaxStale           = 10 * 365 * 24 * time.Hour // Consul's: stale data is always good enough
 )
 
 // DefaultConfig returns the configuration of a client agent started with no
@@ -203,6 +236,8 @@ func (l *loader) defaults(dev bool) *Config {
 		AEInterval:            defaultAEInterval,
 		CheckReapInterval:     defaultCheckReapInterval,
 		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
+		DNS: DNSConfig{AllowStale: true, MaxStale: defaultDNSMaxStale, UDPAnswerLimit: 3,
+			RecursorTimeout: 2 * time.Second, SOA: DNSSOA{Refresh: 3600, Retry: 600, Expire: 86400}},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 		EncryptVerifyIncoming: true,

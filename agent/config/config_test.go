@@ -34,6 +34,8 @@ func TestDefaultConfig(t *testing.T) {
 		AEInterval:            time.Minute,
 		CheckReapInterval:     10 * time.Second,
 		ACL:                   ACL{DefaultPolicy: "allow", DownPolicy: "extend-cache", TokenTTL: 30 * time.Second},
+		DNS: DNSConfig{AllowStale: true, MaxStale: 10 * 365 * 24 * time.Hour, UDPAnswerLimit: 3,
+			RecursorTimeout: 2 * time.Second, SOA: DNSSOA{Refresh: 3600, Retry: 600, Expire: 86400}},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
 		EncryptVerifyIncoming: true,

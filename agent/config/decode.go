@@ -348,6 +348,26 @@ func mapField(dst *map[string]string) setter {
 	}
 }
 
+// durMapField decodes an object of duration strings (dns_config.service_ttl).
+func durMapField(dst *map[string]time.Duration) setter {
+	return func(d *decoder, path string, v interface{}) {
+		obj, ok := d.object(path, v)
+		if !ok {
+			return
+		}
+		for k, item := range obj {
+			dur, ok := d.duration(joinPath(path, k), item, false)
+			if !ok {
+				continue
+			}
+			if *dst == nil {
+				*dst = map[string]time.Duration{}
+			}
+			(*dst)[k] = dur
+		}
+	}
+}
+
 func blockField(b *block) setter {
 	return func(d *decoder, path string, v interface{}) {
 		d.walk(path, v, b)

@@ -230,7 +230,7 @@ func TestUnsupportedKeysWarn(t *testing.T) {
 		key     string
 	}{
 		{`{"telemetry": {"statsite_address": "x"}}`, "telemetry"},
-		{`{"dns_config": {"allow_stale": true}}`, "dns_config"},
+		{`{"dns_config": {"use_cache": true}}`, "dns_config.use_cache"},
 		{`{"limits": {"rpc_rate": 5}}`, "limits.rpc_rate"},
 		{`{"ports": {"grpc": 8502}}`, "ports.grpc"},
 		{`{"ui_dir": "/ui"}`, "ui_dir"},

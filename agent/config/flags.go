@@ -112,6 +112,7 @@ func newFlagSet(r *flagResult, consulOnly bool) *flag.FlagSet {
 	fs.Var(pathsValue{&r.paths}, "config-dir", "A `directory` whose .json, .yaml and .yml files are read; repeatable.")
 	fs.Var(formatValue{&r.format}, "config-format", "The `format` (json or yaml) of -config-file files whose extension says none.")
 	str(&p.Domain, "domain", "The DNS `domain` served.", nil)
+	str(&p.AltDomain, "alt-domain", "A second DNS `domain` served like -domain.", nil)
 	list(&p.Recursors, "recursor", "An upstream DNS server `address`; repeatable.")
 	str(&p.EncryptKey, "encrypt", "The base64 gossip encryption `key`.", checkEncryptKey)
 	boolean(&p.EnableScriptChecks, "enable-script-checks", "Run script checks, including ones registered over HTTP.")
@@ -134,7 +135,7 @@ func newFlagSet(r *flagResult, consulOnly bool) *flag.FlagSet {
 // consulOnlyFlags are Consul agent flags taking a value that concord
 // accepts with a warning.
 func consulOnlyFlags() []string {
-	return []string{"advertise-wan", "alt-domain", "default-query-time",
+	return []string{"advertise-wan", "default-query-time",
 		"grpc-port", "grpc-tls-port", "join-wan", "log-file",
 		"log-rotate-bytes", "log-rotate-duration", "log-rotate-max-files",
 		"max-query-time", "pid-file", "primary-gateway", "protocol",

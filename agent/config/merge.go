@@ -31,6 +31,8 @@ type partial struct {
 
 	Domain    *string
 	Recursors []string
+	AltDomain *string
+	DNS       dnsPartial
 
 	EnableScriptChecks, EnableLocalScriptChecks  *bool
 	EncryptKey                                   *string
@@ -74,6 +76,54 @@ func (dst *aclPartial) merge(src *aclPartial) {
 	over(&dst.Default, src.Default)
 	over(&dst.DNS, src.DNS)
 	over(&dst.Replication, src.Replication)
+}
+
+type dnsPartial struct {
+	AllowStale, OnlyPassing, EnableTruncate    *bool
+	MaxStale, NodeTTL, RecursorTimeout         *time.Duration
+	ServiceTTL                                 map[string]time.Duration
+	UDPAnswerLimit                             *int
+	SOARefresh, SOARetry, SOAExpire, SOAMinTTL *int
+}
+
+func (dst *dnsPartial) merge(src *dnsPartial) {
+	over(&dst.AllowStale, src.AllowStale)
+	over(&dst.OnlyPassing, src.OnlyPassing)
+	over(&dst.EnableTruncate, src.EnableTruncate)
+	over(&dst.MaxStale, src.MaxStale)
+	over(&dst.NodeTTL, src.NodeTTL)
+	over(&dst.RecursorTimeout, src.RecursorTimeout)
+	over(&dst.UDPAnswerLimit, src.UDPAnswerLimit)
+	over(&dst.SOARefresh, src.SOARefresh)
+	over(&dst.SOARetry, src.SOARetry)
+	over(&dst.SOAExpire, src.SOAExpire)
+	over(&dst.SOAMinTTL, src.SOAMinTTL)
+	for k, v := range src.ServiceTTL {
+		if dst.ServiceTTL == nil {
+			dst.ServiceTTL = map[string]time.Duration{}
+		}
+		dst.ServiceTTL[k] = v
+	}
+}
+
+func (p *dnsPartial) build(c *DNSConfig) {
+	set(&c.AllowStale, p.AllowStale)
+	set(&c.OnlyPassing, p.OnlyPassing)
+	set(&c.EnableTruncate, p.EnableTruncate)
+	set(&c.MaxStale, p.MaxStale)
+	set(&c.NodeTTL, p.NodeTTL)
+	set(&c.RecursorTimeout, p.RecursorTimeout)
+	set(&c.UDPAnswerLimit, p.UDPAnswerLimit)
+	set(&c.SOA.Refresh, p.SOARefresh)
+	set(&c.SOA.Retry, p.SOARetry)
+	set(&c.SOA.Expire, p.SOAExpire)
+	set(&c.SOA.MinTTL, p.SOAMinTTL)
+	if len(p.ServiceTTL) > 0 {
+		c.ServiceTTL = make(map[string]time.Duration, len(p.ServiceTTL))
+		for k, v := range p.ServiceTTL {
+			c.ServiceTTL[k] = v
+		}
+	}
 }
 
 type portsPartial struct {
@@ -122,6 +172,8 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.EnableSyslog, src.EnableSyslog)
 	over(&dst.Domain, src.Domain)
 	dst.Recursors = append(dst.Recursors, src.Recursors...)
+	over(&dst.AltDomain, src.AltDomain)
+	dst.DNS.merge(&src.DNS)
 	over(&dst.EnableScriptChecks, src.EnableScriptChecks)
 	over(&dst.EnableLocalScriptChecks, src.EnableLocalScriptChecks)
 	over(&dst.EncryptKey, src.EncryptKey)
@@ -211,6 +263,8 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.EnableSyslog, p.EnableSyslog)
 	set(&c.Domain, p.Domain)
 	c.Recursors = append([]string(nil), p.Recursors...)
+	set(&c.AltDomain, p.AltDomain)
+	p.DNS.build(&c.DNS)
 	set(&c.EnableScriptChecks, p.EnableScriptChecks)
 	set(&c.EnableLocalScriptChecks, p.EnableLocalScriptChecks)
 	set(&c.EncryptKey, p.EncryptKey)
@@ -265,6 +319,9 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	c.LogLevel = strings.ToLower(c.LogLevel)
 	if c.Domain != "" && !strings.HasSuffix(c.Domain, ".") {
 		c.Domain += "."
+	}
+	if c.AltDomain != "" && !strings.HasSuffix(c.AltDomain, ".") {
+		c.AltDomain += "."
 	}
 	if c.NodeName == "" {
 		host, err := l.hostname()

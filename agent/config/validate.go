@@ -244,6 +244,26 @@ func validate(c *Config) ([]string, error) {
 			}
 		}
 	}
+	if c.AltDomain != "" && strings.EqualFold(c.AltDomain, c.Domain) {
+		failf("alt_domain %q is the same as domain", c.AltDomain)
+	}
+	if c.DNS.UDPAnswerLimit < 0 {
+		failf("dns_config.udp_answer_limit cannot be negative (got %d)", c.DNS.UDPAnswerLimit)
+	}
+	if c.DNS.RecursorTimeout <= 0 {
+		failf("dns_config.recursor_timeout must be positive (got %s)", c.DNS.RecursorTimeout)
+	}
+	if c.DNS.MaxStale < 0 || c.DNS.NodeTTL < 0 {
+		failf("dns_config.max_stale and node_ttl cannot be negative")
+	}
+	for k, d := range c.DNS.ServiceTTL {
+		if d < 0 {
+			failf("dns_config.service_ttl.%s cannot be negative (got %s)", k, d)
+		}
+	}
+	if s := c.DNS.SOA; s.Refresh < 0 || s.Retry < 0 || s.Expire < 0 || s.MinTTL < 0 {
+		failf("dns_config.soa fields cannot be negative")
+	}
 	if c.EncryptKey != "" {
 		fail(checkEncryptKey(c.EncryptKey))
 	}

@@ -82,7 +82,7 @@ func TestCLITextAndUsage(t *testing.T) {
 	}{
 		{nil, 2, "Subcommands:"},
 		{[]string{"help"}, 0, "kv-put"},
-		{[]string{"dns", "-addr", "x"}, 2, "arrives with the health/DNS work"},
+		{[]string{"dns", "-h"}, 0, "-qtype"},
 		{[]string{"nope"}, 2, "unknown subcommand"},
 		{[]string{"kv-put", "-bogus"}, 2, "flag provided but not defined"},
 		{[]string{"kv-put", "-h"}, 0, "-value-size"},

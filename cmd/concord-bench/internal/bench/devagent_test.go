@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/concord-dev/concord/agent/agenttest"
+	"github.com/concord-dev/concord/agent/config"
 )
 
 // TestAgainstDevAgent runs every implemented subcommand briefly against a
@@ -15,7 +17,7 @@ func TestAgainstDevAgent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a real agent; skipped in -short mode")
 	}
-	_, addr, _ := agenttest.StartDev(t)
+	a, addr, _ := agenttest.StartDevWith(t, func(cfg *config.Config) { cfg.Ports.DNS = 0 })
 	opts := func() Options {
 		o := DefaultOptions()
 		o.Addrs = []string{"http://" + addr}
@@ -49,6 +51,16 @@ func TestAgainstDevAgent(t *testing.T) {
 	}
 	if w.Watch.FromAck.P100 < 0 {
 		t.Fatalf("not every watcher returned: %+v", w.Watch)
+	}
+	for _, instances := range []int{1, 30} {
+		o := opts()
+		o.DNSAddr = a.DNSAddrs()[0].String()
+		o.Instances = instances
+		o.Service = fmt.Sprintf("bench-dns-%d", instances)
+		d, err := RunDNS(ctx, o)
+		if err != nil || d.Ops == 0 || d.Errors != 0 {
+			t.Fatalf("dns %d: %+v %v", instances, d, err)
+		}
 	}
 	reg, err := RunRegister(ctx, opts())
 	if err != nil || reg.Ops == 0 || reg.Errors != 0 {

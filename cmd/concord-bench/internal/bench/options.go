@@ -14,7 +14,7 @@ type Options struct {
 	// Addrs are the HTTP API base URLs (scheme://host:port). Clients are
 	// spread over them round-robin.
 	Addrs []string
-	// DNSAddr is the DNS endpoint for the future dns subcommand.
+	// DNSAddr is the DNS endpoint (UDP) of the dns subcommand.
 	DNSAddr string
 	// Token is sent as X-Consul-Token when set.
 	Token string
@@ -48,6 +48,11 @@ type Options struct {
 	Others    int           // instances of other services in the catalog
 	Blocking  bool          // measure watcher wake-ups instead of plain reads
 	FlipEvery time.Duration // -blocking: interval between check flips
+
+	// dns.
+	Name  string // the name queried
+	QType string // its type: A, SRV...
+	EDNS  int    // EDNS0 buffer size sent (0: none)
 
 	// failover.
 	KillPID   int
@@ -85,6 +90,7 @@ func DefaultOptions() Options {
 		FlipEvery:       200 * time.Millisecond,
 		KillAfter:       3 * time.Second,
 		ReadbackTimeout: 30 * time.Second,
+		QType:           "A",
 	}
 }
 
