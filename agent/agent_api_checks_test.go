@@ -69,7 +69,7 @@ func TestAPIHTTPCheck(t *testing.T) {
 		}
 		return len(e)
 	}
-	waitCheck(t, c, "web", "web-http", api.HealthPassing, 5*time.Second)
+	waitCheck(t, c, "web", "web-http", api.HealthPassing, 15*time.Second)
 	if passing() != 1 {
 		t.Fatal("passing instance not in ?passing")
 	}
@@ -90,12 +90,12 @@ func TestAPITTLCheck(t *testing.T) {
 	_, _, c := agenttest.StartDev(t)
 	err := c.Agent().ServiceRegister(&api.AgentServiceRegistration{
 		ID: "job", Name: "job",
-		Check: &api.AgentServiceCheck{CheckID: "job-ttl", TTL: "1500ms"},
+		Check: &api.AgentServiceCheck{CheckID: "job-ttl", TTL: "5s"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitCheck(t, c, "job", "job-ttl", api.HealthCritical, 5*time.Second)
+	waitCheck(t, c, "job", "job-ttl", api.HealthCritical, 15*time.Second)
 	for _, step := range []struct {
 		set  func() error
 		want string
@@ -108,10 +108,10 @@ func TestAPITTLCheck(t *testing.T) {
 		if err := step.set(); err != nil {
 			t.Fatal(err)
 		}
-		waitCheck(t, c, "job", "job-ttl", step.want, 5*time.Second)
+		waitCheck(t, c, "job", "job-ttl", step.want, 15*time.Second)
 	}
 	// Not refreshed: critical after the TTL.
-	waitCheck(t, c, "job", "job-ttl", api.HealthCritical, 5*time.Second)
+	waitCheck(t, c, "job", "job-ttl", api.HealthCritical, 20*time.Second)
 	checks, err := c.Agent().Checks()
 	if err != nil {
 		t.Fatal(err)

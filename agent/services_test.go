@@ -96,7 +96,7 @@ func TestHTTPCheckDrivesHealth(t *testing.T) {
 		return time.Since(start)
 	}
 
-	waitStatus(api.HealthPassing, 5*time.Second)
+	waitStatus(api.HealthPassing, 15*time.Second)
 	if n := passingCount(); n != 1 {
 		t.Fatalf("passing instance not in ?passing: %d", n)
 	}
