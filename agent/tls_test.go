@@ -38,8 +38,8 @@ func certFiles(t *testing.T, dir, ca, caKey string, kind ctls.Kind) (cert, key s
 }
 
 // TestClusterOverMutualTLS runs 3 servers and a client with certificates
-// from the built-in CA and verify_incoming, verify_outgoing and
-// verify_server_hostname on: a write through the client reaches every
+// from the built-in CA, verify_incoming, verify_outgoing and
+// verify_server_hostname on, and a gossip key: a write through the client reaches every
 // server, and the HTTPS API refuses a caller without a certificate.
 func TestClusterOverMutualTLS(t *testing.T) {
 	if testing.Short() {
@@ -69,6 +69,8 @@ func TestClusterOverMutualTLS(t *testing.T) {
 		scope.VerifyServerHostname = true
 		c.TLS.InternalRPC = scope
 		c.Ports.HTTPS = 0
+		// And gossip encrypted: every hop secured at once.
+		c.EncryptKey = gossipKey1
 	})
 
 	// The write travels client -> server -> leader over mutual TLS.
