@@ -7,6 +7,14 @@
 #                                  # to ./bench-results before cleaning up
 #   CONCORD=/path/to/concord bench/cluster.sh  # use that binary, build none
 #   DURATION=5s bench/cluster.sh   # shorter kv/register runs (default 10s)
+#   TLS=1 bench/cluster.sh         # the same with mutual TLS between the
+#                                  # servers (server RPC, forwarding, Raft):
+#                                  # a CA and three server certificates made
+#                                  # by the built binary in the temporary
+#                                  # directory, verify_incoming,
+#                                  # verify_outgoing and
+#                                  # verify_server_hostname; the HTTP API
+#                                  # the load generator uses stays plain
 #   MODE=stability DURATION=10m bench/cluster.sh
 #                                  # leader stability under full load: kv-put
 #                                  # (64 clients) and kv-get (32) through a
@@ -72,11 +80,34 @@ done
 # the default of 200 HTTP connections per client.
 echo '{"limits": {"http_max_conns_per_client": 0}}' >"$TMP/limits.json"
 
+# TLS=1: a CA and one server certificate per server, and a config file per
+# server (tls-N.json) securing internal RPC and Raft with mutual TLS.
+if [ -n "${TLS:-}" ] && [ "${TLS}" != 0 ]; then
+	mkdir -p "$TMP/tls"
+	(
+		cd "$TMP/tls"
+		"$TMP/concord" tls ca create >/dev/null
+		for _ in 1 2 3; do "$TMP/concord" tls cert create -server -dc dc1 >/dev/null 2>&1; done
+	) || die "creating the CA and server certificates failed"
+	for n in 1 2 3; do
+		cat >"$TMP/tls-$n.json" <<EOF
+{"tls": {"defaults": {"ca_file": "$TMP/tls/consul-agent-ca.pem",
+                      "cert_file": "$TMP/tls/dc1-server-consul-$((n - 1)).pem",
+                      "key_file": "$TMP/tls/dc1-server-consul-$((n - 1))-key.pem",
+                      "verify_incoming": true, "verify_outgoing": true},
+         "internal_rpc": {"verify_server_hostname": true}}}
+EOF
+	done
+	echo "==> TLS: mutual TLS between the servers (certificates in $TMP/tls)" >&2
+else
+	for n in 1 2 3; do echo '{}' >"$TMP/tls-$n.json"; done
+fi
+
 for n in 1 2 3; do
 	ip=127.0.0.$n
 	mkdir -p "$TMP/s$n"
 	"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "s$n" \
-		-config-file "$TMP/limits.json" -bind "$ip" -client "$ip" \
+		-config-file "$TMP/limits.json" -config-file "$TMP/tls-$n.json" -bind "$ip" -client "$ip" \
 		-retry-join 127.0.0.1 -retry-join 127.0.0.2 -retry-join 127.0.0.3 \
 		-retry-interval 1s -log-level warn >"$TMP/s$n.log" 2>&1 &
 	PIDS+=("$!")
@@ -107,6 +138,17 @@ LEADER=$(leader_of 127.0.0.1)
 FOLLOWER=127.0.0.1
 [ "$LEADER" = 127.0.0.1 ] && FOLLOWER=127.0.0.2
 echo "==> leader $LEADER (pid ${PID_OF[$LEADER]}), follower $FOLLOWER" >&2
+
+if [ -f "$TMP/tls/consul-agent-ca.pem" ]; then
+	# A plaintext Raft connection must be refused, or the run is not
+	# measuring TLS.
+	{ exec 3<>"/dev/tcp/$LEADER/8300" && printf '\x02' >&3 && sleep 0.5 && exec 3>&-; } 2>/dev/null || true
+	grep -q "plaintext connection refused" "$TMP/s${LEADER##*.}.log" || die "the leader accepted a plaintext connection with TLS=1"
+	echo "==> TLS: the leader refuses plaintext on its server port" >&2
+	MODE_NOTE="mutual TLS between the servers"
+else
+	MODE_NOTE="plaintext between the servers"
+fi
 
 declare -a ROWS=()
 
@@ -189,6 +231,7 @@ if [ "${MODE:-}" = stability ]; then
 	bench failover-kill-leader notes_failover failover -addr "$(IFS=,; echo "${ALL[*]}")" \
 		-clients 32 -duration 15s -kill-after 3s -kill-pid "${PID_OF[$LEADER]}"
 	echo
+	echo "# $MODE_NOTE"
 	printf '%-24s %10s %10s %10s  %s\n' test ops/s p50-ms p99-ms notes
 	for r in "${ROWS[@]}"; do echo "$r"; done
 	exit 0
@@ -211,5 +254,6 @@ bench failover-kill-leader notes_failover failover -addr "$(IFS=,; echo "${ALL[*
 	-clients 32 -duration 15s -kill-after 3s -kill-pid "${PID_OF[$LEADER]}"
 
 echo
+echo "# $MODE_NOTE"
 printf '%-24s %10s %10s %10s  %s\n' test ops/s p50-ms p99-ms notes
 for r in "${ROWS[@]}"; do echo "$r"; done

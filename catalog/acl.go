@@ -89,8 +89,13 @@ const (
 // ACLRequest is one ACL write: Op with the object it sets, or the ID it
 // deletes. ResetIndex, for a bootstrap, is the index an operator wrote to
 // the acl-bootstrap-reset file to allow a second bootstrap.
+//
+// WriteRequest is encoded as its own map, not inlined: its Token (the
+// caller's secret) and the Token field below share a name, and msgpack
+// like Go keeps only the shallower one, so the caller's secret was
+// dropped on every forwarded ACL write.
 type ACLRequest struct {
-	WriteRequest
+	WriteRequest `codec:"WriteRequest"`
 	// Create: a Set makes a new object (an ID may be given) instead of
 	// updating the one named by its ID, which must exist.
 	Create     bool

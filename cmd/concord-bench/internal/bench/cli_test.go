@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -157,4 +159,38 @@ func TestProgressPlainLines(t *testing.T) {
 		t.Errorf("progress output %q", out)
 	}
 	startProgress(nil, "x", &ops, &errs).stop() // no writer: no-op
+}
+
+// TestKVGetWriteToken: -write-token is used for the pre-population writes
+// and -token for the timed reads, so a read-only token can be measured.
+func TestKVGetWriteToken(t *testing.T) {
+	f, srv := newFake(t)
+	guard := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		want := "reader"
+		if r.Method == http.MethodPut {
+			want = "writer"
+		}
+		if got := r.Header.Get("X-Consul-Token"); got != want {
+			http.Error(w, "Permission denied: token "+got, http.StatusForbidden)
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(guard.Close)
+	o := testOptions(guard.URL)
+	o.Token, o.WriteToken = "reader", "writer"
+	o.Keyspace = 20
+	o.Duration = 300 * time.Millisecond
+	r, err := RunKVGet(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCommon(t, r, false)
+	if f.numKeys() != 20 {
+		t.Errorf("pre-populated %d keys, want 20", f.numKeys())
+	}
+	o.WriteToken = ""
+	if _, err := RunKVGet(context.Background(), o); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("read-only token pre-populating: err = %v, want a 403", err)
+	}
 }

@@ -15,6 +15,8 @@ func kvGetFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Keyspace, "keyspace", o.Keyspace, "keys written first (not timed) and then read at random")
 	fs.IntVar(&o.ValueSize, "value-size", o.ValueSize, "size of the pre-populated values in bytes")
 	fs.StringVar(&o.Prefix, "prefix", o.Prefix, "key prefix (keys are PREFIXget/N)")
+	fs.StringVar(&o.WriteToken, "write-token", o.WriteToken,
+		"ACL token for the untimed pre-population writes (default: -token), so -token can be read-only")
 }
 
 // consistencyQuery maps -consistency to the query string.
@@ -83,6 +85,11 @@ func populate(ctx context.Context, o *Options, eps []*endpoint, n int, keyOf fun
 	var wg sync.WaitGroup
 	for c := 0; c < min(o.Clients, n); c++ {
 		ep := eps[c%len(eps)]
+		if o.WriteToken != "" {
+			w := *ep
+			w.token = o.WriteToken
+			ep = &w
+		}
 		value := bytes.Repeat([]byte("v"), o.ValueSize)
 		wg.Add(1)
 		go func() {

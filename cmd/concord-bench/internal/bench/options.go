@@ -31,6 +31,9 @@ type Options struct {
 	Prefix      string
 	Consistency string // kv-get: "default", "stale" or "consistent"
 	Keyspace    int    // kv-get: keys pre-populated and read randomly
+	// WriteToken, when set, replaces Token for kv-get's untimed
+	// pre-population writes, so the timed reads can use a read-only token.
+	WriteToken string
 
 	// watch.
 	Watchers int
