@@ -20,7 +20,7 @@ func TestBlockingQueryRidesOutLeaderChange(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster test skipped in -short mode")
 	}
-	const hold = 4 * time.Second
+	const hold = 7 * time.Second // the default: what a real deployment rides out an election with
 	for _, tc := range []struct {
 		name string
 		stop func(*agent.Agent) error
