@@ -80,6 +80,8 @@ var (
 	methodsKV  = []string{http.MethodGet, http.MethodPut, http.MethodDelete}
 
 	methodsDelete = []string{http.MethodDelete}
+
+	methodsSnapshot = []string{http.MethodGet, http.MethodPut}
 )
 
 // New builds the HTTP API over agent.
@@ -195,6 +197,8 @@ func (s *Server) routes() []route {
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
+
+		{"/v1/snapshot", methodsSnapshot, s.snapshot},
 	}
 	if s.cfg.UIEnabled {
 		rs = append(rs,
