@@ -249,10 +249,11 @@ func (a *Agent) startHTTP() error {
 		return nil
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Datacenter: a.cfg.Datacenter,
-		NodeName:   a.cfg.NodeName,
-		Logger:     a.logger.Named("http"),
-		UIEnabled:  a.cfg.UI,
+		Datacenter:  a.cfg.Datacenter,
+		NodeName:    a.cfg.NodeName,
+		Logger:      a.logger.Named("http"),
+		UIEnabled:   a.cfg.UI,
+		EnableDebug: a.cfg.EnableDebug,
 	}, a)
 	if err != nil {
 		return err

@@ -59,6 +59,12 @@ const (
 	// certificate; it needs node:write on the node when ACLs are on. It
 	// changes no state, so it is retried like a read.
 	MethodAutoEncryptSign = "AutoEncrypt.Sign" // *AutoEncryptSignRequest, *AutoEncryptSignReply
+
+	// Snapshot methods move a whole archive (catalog/snapshot) as one
+	// message; both need acl:write. Save is a read: ?stale lets any
+	// server answer from its own replica.
+	MethodSnapshotSave    = "Snapshot.Save"    // *SnapshotSaveRequest, *SnapshotReply
+	MethodSnapshotRestore = "Snapshot.Restore" // *SnapshotRestoreRequest, *SnapshotReply
 )
 
 // IsWrite reports whether method changes state. A write is retried on
@@ -71,7 +77,8 @@ func IsWrite(method string) bool {
 	case MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply,
 		MethodTxnApply, MethodOperatorRaftRemove, MethodSessionApply,
 		MethodACLBootstrap, MethodACLTokenSet, MethodACLTokenDelete, MethodACLTokenClone,
-		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete:
+		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete,
+		MethodSnapshotRestore:
 		return true
 	}
 	return false

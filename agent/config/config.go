@@ -51,6 +51,9 @@ type Config struct {
 	RetryMaxAttempts int // 0 retries forever
 
 	UI bool
+	// EnableDebug serves net/http/pprof under /debug/pprof/ on the HTTP
+	// API (operator:read once ACLs are on); on in -dev, as in Consul.
+	EnableDebug bool
 	// LogLevel is one of trace, debug, info, warn, error (lowercased).
 	LogLevel     string
 	LogJSON      bool
@@ -252,6 +255,7 @@ func (l *loader) defaults(dev bool) *Config {
 		c.BindAddr = "127.0.0.1"
 		c.LogLevel = "debug"
 		c.UI = true
+		c.EnableDebug = true
 	}
 	return c
 }

@@ -105,7 +105,7 @@ func TestDevMode(t *testing.T) {
 	c, warnings := mustLoad(t, "-dev")
 	if !c.DevMode || !c.Server || !c.Bootstrap || c.DataDir != "" || c.BindAddr != "127.0.0.1" ||
 		c.AdvertiseAddr != "127.0.0.1" || !reflect.DeepEqual(c.ClientAddrs, []string{"127.0.0.1"}) ||
-		c.LogLevel != "debug" || !c.UI || c.LeaveOnTerm || !c.SkipLeaveOnInt {
+		c.LogLevel != "debug" || !c.UI || !c.EnableDebug || c.LeaveOnTerm || !c.SkipLeaveOnInt {
 		t.Fatalf("dev config = %+v", c)
 	}
 	if len(warnings) != 0 {
@@ -114,10 +114,10 @@ func TestDevMode(t *testing.T) {
 
 	// Settings given explicitly still apply; server settings that conflict
 	// with a dev server are overridden with a warning, not refused.
-	dir := writeFiles(t, map[string]string{"c.json": `{"server": false, "bootstrap_expect": 3, "log_level": "warn"}`})
+	dir := writeFiles(t, map[string]string{"c.json": `{"server": false, "bootstrap_expect": 3, "log_level": "warn", "enable_debug": false}`})
 	c, warnings = mustLoad(t, "-dev", "-config-file", dir+"/c.json", "-client", "0.0.0.0", "-ui=false")
 	if !c.Server || !c.Bootstrap || c.BootstrapExpect != 0 || c.LogLevel != "warn" ||
-		!reflect.DeepEqual(c.ClientAddrs, []string{"0.0.0.0"}) || c.UI {
+		!reflect.DeepEqual(c.ClientAddrs, []string{"0.0.0.0"}) || c.UI || c.EnableDebug {
 		t.Fatalf("dev config = %+v", c)
 	}
 	if !hasWarning(warnings, "server = false is ignored in -dev mode") ||

@@ -134,6 +134,7 @@ func topBlock(p *partial) *block {
 			"start_join":              listField(&p.StartJoin),
 			"tls":                     tlsBlock(&p.TLS),
 			"ui":                      boolField(&p.UI),
+			"enable_debug":            boolField(&p.EnableDebug),
 			"ui_config": blockField(&block{
 				name:   `"ui_config"`,
 				fields: map[string]setter{"enabled": boolField(&p.UIConfigEnabled)},
@@ -167,7 +168,6 @@ func consulOnlyTopKeys() []string {
 		"disable_keyring_file", "disable_remote_exec", "discard_check_output",
 		"discovery_max_stale", "enable_acl_replication",
 		"enable_agent_tls_for_checks", "enable_central_service_config",
-		"enable_debug",
 		"experiments", "gossip_lan", "gossip_wan", "http_config",
 		"license_path", "locality", "log_file", "log_rotate_bytes",
 		"log_rotate_duration", "log_rotate_max_files", "max_query_time",

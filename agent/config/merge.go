@@ -26,6 +26,7 @@ type partial struct {
 	RetryMax             *int
 
 	UI, UIConfigEnabled   *bool
+	EnableDebug           *bool
 	LogLevel              *string
 	LogJSON, EnableSyslog *bool
 
@@ -166,6 +167,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.RetryInterval, src.RetryInterval)
 	over(&dst.RetryMax, src.RetryMax)
 	over(&dst.UI, src.UI)
+	over(&dst.EnableDebug, src.EnableDebug)
 	over(&dst.UIConfigEnabled, src.UIConfigEnabled)
 	over(&dst.LogLevel, src.LogLevel)
 	over(&dst.LogJSON, src.LogJSON)
@@ -257,6 +259,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.RetryMaxAttempts, p.RetryMax)
 	// ui_config.enabled (and -ui) wins over the older top-level ui.
 	set(&c.UI, p.UI)
+	set(&c.EnableDebug, p.EnableDebug)
 	set(&c.UI, p.UIConfigEnabled)
 	set(&c.LogLevel, p.LogLevel)
 	set(&c.LogJSON, p.LogJSON)

@@ -49,6 +49,9 @@ type Config struct {
 	// handler starts; zero means DefaultBodyReadTimeout. Requests without
 	// a body, such as blocking GETs, are not bounded by it.
 	BodyReadTimeout time.Duration
+	// EnableDebug serves net/http/pprof under /debug/pprof/, behind
+	// operator:read; when false those paths answer 404.
+	EnableDebug bool
 }
 
 // Server is the HTTP API. It implements http.Handler.
@@ -80,6 +83,10 @@ var (
 	methodsKV  = []string{http.MethodGet, http.MethodPut, http.MethodDelete}
 
 	methodsDelete = []string{http.MethodDelete}
+
+	methodsSnapshot = []string{http.MethodGet, http.MethodPut}
+	// pprof's symbol lookup takes a POST.
+	methodsDebug = []string{http.MethodGet, http.MethodPost}
 )
 
 // New builds the HTTP API over agent.
@@ -195,6 +202,11 @@ func (s *Server) routes() []route {
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
+
+		{"/v1/snapshot", methodsSnapshot, s.snapshot},
+	}
+	if s.cfg.EnableDebug {
+		rs = append(rs, route{"/debug/pprof/", methodsDebug, s.debugPprof})
 	}
 	if s.cfg.UIEnabled {
 		rs = append(rs,

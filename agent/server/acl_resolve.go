@@ -39,6 +39,15 @@ func newACLCache() *aclCache {
 	return &aclCache{authz: map[string]cachedAuthz{}, policies: map[policyKey]*acl.Policy{}}
 }
 
+// reset empties the cache, for a restore that replaced the ACL tables.
+func (c *aclCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.index = 0
+	c.authz = map[string]cachedAuthz{}
+	c.policies = map[policyKey]*acl.Policy{}
+}
+
 // authorize returns what token may do on this server. With ACLs off,
 // everything but ACL management is allowed. An unknown or expired token
 // is catalog.ErrACLNotFound.

@@ -47,5 +47,7 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodSessionList, s.sessionList)
 	handle(m, catalog.MethodSessionNode, s.sessionNode)
 	handle(m, catalog.MethodSessionRenew, s.sessionRenew)
+	handle(m, catalog.MethodSnapshotSave, s.snapshotSave)
+	handle(m, catalog.MethodSnapshotRestore, s.snapshotRestore)
 	s.endpoints = m
 }

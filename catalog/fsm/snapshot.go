@@ -220,3 +220,12 @@ func readSnapshot(r io.Reader) (*state.Store, error) {
 	}
 	return st, nil
 }
+
+// Verify decodes a snapshot of this FSM's format into a scratch store
+// and discards it: it tells whether Restore would accept the bytes. Raft
+// panics on a snapshot the FSM refuses after it has been installed, so a
+// user restore checks first.
+func Verify(r io.Reader) error {
+	_, err := readSnapshot(r)
+	return err
+}

@@ -23,6 +23,7 @@ Available commands are:
     operator       Provides cluster-level tools for concord operators
     reload         Triggers the agent to reload configuration files
     services       Interact with services
+    snapshot       Saves, restores and inspects snapshots of concord server state
     tls            Builtin helpers for creating CAs and certificates
     validate       Validate config files/directories
     version        Prints the concord version
