@@ -109,7 +109,7 @@ func TestLockAndWatchVerbs(t *testing.T) {
 	t.Run("second lock waits for the first", func(t *testing.T) {
 		dir := t.TempDir()
 		a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-		first := startVerb(t, addr, "lock", "jobs/mutex", "touch "+a+"; sleep 2")
+		first := startVerb(t, addr, "lock", "jobs/mutex", "touch "+a+"; sleep 4")
 		waitFile(t, a, 15*time.Second)
 		second := startVerb(t, addr, "lock", "jobs/mutex", "touch "+b)
 		time.Sleep(time.Second)
@@ -144,7 +144,7 @@ func TestLockAndWatchVerbs(t *testing.T) {
 		var runs []*verb
 		for i := 0; i < 3; i++ {
 			f := filepath.Join(dir, fmt.Sprint(i))
-			runs = append(runs, startVerb(t, addr, "lock", "-n", "2", "jobs/sem", "touch "+f+"; sleep 3"))
+			runs = append(runs, startVerb(t, addr, "lock", "-n", "2", "jobs/sem", "touch "+f+"; sleep 5"))
 		}
 		count := func() int {
 			n := 0
