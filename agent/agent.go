@@ -17,6 +17,7 @@ import (
 	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
+	"github.com/concord-dev/concord/agent/watches"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/dnsfront"
 	"github.com/concord-dev/concord/lan"
@@ -53,6 +54,8 @@ type Agent struct {
 	tokens agentTokens // tokens set through /v1/agent/token
 
 	dns *dnsfront.Server // nil when ports.dns is -1
+
+	watches *watches.Runner // nil when the agent serves no HTTP API
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -196,6 +199,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.startDNS(); err != nil {
+		return nil, err
+	}
+	if err := a.startWatches(); err != nil {
 		return nil, err
 	}
 	if err := a.joinStart(); err != nil {
@@ -366,6 +372,11 @@ func (a *Agent) Shutdown() error {
 	var errs []error
 	a.shutdown.Do(func() {
 		close(a.shutdownCh)
+		if a.watches != nil {
+			// Before the HTTP servers, which wait for the watches'
+			// blocking queries.
+			a.watches.Close()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, srv := range a.http {

@@ -75,7 +75,14 @@ func (a *Agent) Reload() error {
 		a.logger.Error("reload: some registrations failed", "error", err)
 		return err
 	}
+	if a.watches != nil {
+		if err := a.watches.Replace(cfg.Watches); err != nil {
+			a.logger.Error("reload: the watches did not start", "error", err)
+			return err
+		}
+	}
 	a.cfg.Services, a.cfg.Checks, a.cfg.LogLevel = cfg.Services, cfg.Checks, cfg.LogLevel
-	a.logger.Info("configuration reloaded", "services", len(cfg.Services), "checks", len(cfg.Checks))
+	a.cfg.Watches = cfg.Watches
+	a.logger.Info("configuration reloaded", "services", len(cfg.Services), "checks", len(cfg.Checks), "watches", len(cfg.Watches))
 	return nil
 }

@@ -130,6 +130,9 @@ type Config struct {
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
+	// Watches are the "watches" entries, started with the agent and
+	// replaced on reload.
+	Watches []WatchDefinition
 }
 
 // DNSConfig is the dns_config block.

@@ -135,6 +135,7 @@ func topBlock(p *partial) *block {
 			"tls":                     tlsBlock(&p.TLS),
 			"ui":                      boolField(&p.UI),
 			"enable_debug":            boolField(&p.EnableDebug),
+			"watches":                 watchesField(&p.Watches),
 			"ui_config": blockField(&block{
 				name:   `"ui_config"`,
 				fields: map[string]setter{"enabled": boolField(&p.UIConfigEnabled)},
@@ -182,7 +183,7 @@ func consulOnlyTopKeys() []string {
 		"tagged_addresses", "telemetry", "tls_cipher_suites",
 		"tls_prefer_server_cipher_suites",
 		"translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets",
-		"use_streaming_backend", "watches", "xds",
+		"use_streaming_backend", "xds",
 	}
 }
 

@@ -55,6 +55,7 @@ type partial struct {
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
+	Watches  []WatchDefinition
 }
 
 type aclPartial struct {
@@ -204,6 +205,7 @@ func (dst *partial) merge(src *partial) {
 	}
 	dst.Services = append(dst.Services, src.Services...)
 	dst.Checks = append(dst.Checks, src.Checks...)
+	dst.Watches = append(dst.Watches, src.Watches...)
 }
 
 func set[T any](dst *T, src *T) {
@@ -301,6 +303,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	}
 	c.Services = append([]ServiceDefinition(nil), p.Services...)
 	c.Checks = append([]CheckDefinition(nil), p.Checks...)
+	c.Watches = append([]WatchDefinition(nil), p.Watches...)
 
 	if dev {
 		// -dev always runs a self-bootstrapping server.

@@ -306,6 +306,7 @@ func validate(c *Config) ([]string, error) {
 		failf("limits.http_max_conns_per_client cannot be negative (got %d); 0 means no limit", c.HTTPMaxConnsPerClient)
 	}
 	errs = append(errs, validateMeta("node_meta", c.NodeMeta)...)
+	errs = append(errs, validateWatches(c.Watches)...)
 
 	w, e := validateDefinitions(c)
 	warnings, errs = append(warnings, w...), append(errs, e...)

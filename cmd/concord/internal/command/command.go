@@ -73,6 +73,8 @@ func builtins() map[string]spec {
 		"services register":         servicesRegisterSpec(),
 		"services deregister":       servicesDeregisterSpec(),
 		"maint":                     maintSpec(),
+		"lock":                      lockSpec(),
+		"watch":                     watchSpec(),
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
 		"version":                   versionSpec(),

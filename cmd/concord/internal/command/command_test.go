@@ -18,6 +18,7 @@ Available commands are:
     keyring        Manages gossip layer encryption keys
     kv             Interact with the key-value store
     leave          Gracefully leaves the concord cluster and shuts down
+    lock           Execute a command holding a lock
     maint          Controls node or service maintenance mode
     members        Lists the members of a concord cluster
     operator       Provides cluster-level tools for concord operators
@@ -27,6 +28,7 @@ Available commands are:
     tls            Builtin helpers for creating CAs and certificates
     validate       Validate config files/directories
     version        Prints the concord version
+    watch          Watch for changes in concord
 
 `
 

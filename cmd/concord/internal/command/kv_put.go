@@ -65,11 +65,15 @@ Usage: concord kv put [options] KEY [DATA]
 				"representing the ModifyIndex of the key. This is used in combination "+
 				"with the -cas flag.")
 			fs.StringVar(&f.session, "session", "", "User-defined identifier for "+
-				"this session as a string. Sessions are not supported yet.")
+				"this session as a string. This is commonly used with the -acquire and "+
+				"-release operations to build robust locking, but it can be set on any "+
+				"key. The default value is empty (no session).")
 			fs.BoolVar(&f.acquire, "acquire", false, "Obtain a lock on the key. "+
-				"Requires -session. Sessions are not supported yet.")
+				"Requires -session. This is used to build locks. The default value is "+
+				"false.")
 			fs.BoolVar(&f.release, "release", false, "Forfeit the lock on the key "+
-				"at the given path. Requires -session. Sessions are not supported yet.")
+				"at the given path. Requires -session. This is used to build locks. The "+
+				"default value is false.")
 			h := serverFlags(fs)
 			return func(args []string) int { return c.kvPut(h, f, args) }
 		},
