@@ -42,6 +42,7 @@ type cacheEntry struct {
 // ServeDNS implements Handler.
 func (c *Cache) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	if c.TTL <= 0 {
+		willBlock(ctx)
 		return c.Next.ServeDNS(ctx, w, r)
 	}
 	q := r.Question[0]
@@ -56,6 +57,7 @@ func (c *Cache) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) 
 				ok = false
 			}
 		default: // a read for this question is under way: wait for it
+			willBlock(ctx)
 		}
 	}
 	if !ok {
@@ -77,9 +79,11 @@ func (c *Cache) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) 
 			m := fromCache(e.msg, r)
 			return m.Rcode, w.WriteMsg(m)
 		}
+		willBlock(ctx)
 		return c.Next.ServeDNS(ctx, w, r) // the shared read failed: try ours
 	}
 
+	willBlock(ctx)
 	var got *dns.Msg
 	rw := &writeFunc{ResponseWriter: w, write: func(m *dns.Msg) error {
 		if m.Authoritative {

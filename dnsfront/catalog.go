@@ -31,6 +31,9 @@ func (c *Catalog) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	if !inZone && (pq.kind != kindPTR || (q.Qtype != dns.TypePTR && q.Qtype != dns.TypeANY)) {
 		return c.next(ctx, w, r)
 	}
+	if pq.kind != kindAddr && pq.kind != kindUnknown && pq.kind != kindQuery {
+		willBlock(ctx) // a catalog read
+	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	m := new(dns.Msg)

@@ -47,7 +47,11 @@ func writeError(w dns.ResponseWriter, r *dns.Msg, rcode int) error {
 type serveMux struct{ chain Handler }
 
 func (s serveMux) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	rcode, _ := s.chain.ServeDNS(context.Background(), w, r)
+	s.serve(context.Background(), w, r)
+}
+
+func (s serveMux) serve(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) {
+	rcode, _ := s.chain.ServeDNS(ctx, w, r)
 	if clientWrite(rcode) {
 		writeError(w, r, rcode)
 	}

@@ -21,6 +21,7 @@ func (h *Recursor) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	if len(h.Addrs) == 0 {
 		return dns.RcodeRefused, nil
 	}
+	willBlock(ctx)
 	var lastErr error
 	for _, addr := range h.Addrs {
 		resp, err := h.exchange(ctx, r, addr)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +22,8 @@ type Server struct {
 	logger   hclog.Logger
 
 	mu      sync.Mutex
-	servers []*dns.Server // guarded by mu
+	servers []*dns.Server // guarded by mu: TCP, and UDP on wildcard addresses
+	udp     []*udpServer  // guarded by mu
 	addrs   []net.Addr    // guarded by mu: the UDP address of each Listen
 }
 
@@ -52,38 +54,62 @@ func NewChain(cfg *Config, lookup Lookup, counters *Counters) Handler {
 // Counters are the server's query counters.
 func (s *Server) Counters() *Counters { return s.counters }
 
-// Listen serves UDP and TCP on addr (host:port). Port 0 takes a free UDP
-// port and the same TCP port.
+// Listen serves UDP and TCP on addr (host:port). Port 0 takes a free TCP
+// port and the same UDP port.
+//
+// TCP binds first, without SO_REUSEPORT, and so holds the port: a second
+// agent on the same port fails there rather than sharing the UDP sockets.
+// UDP is served by GOMAXPROCS sockets (see udpServer), except on a
+// wildcard address, where miekg/dns's server answers each query from the
+// address it was sent to.
 func (s *Server) Listen(addr string) (net.Addr, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	var pc net.PacketConn
+	ip := net.ParseIP(host)
+	wildcard := host == "" || (ip != nil && ip.IsUnspecified())
 	var ln net.Listener
+	var pc net.PacketConn
+	var conns []*net.UDPConn
 	for attempt := 0; ; attempt++ {
-		pc, err = net.ListenPacket("udp", addr)
+		ln, err = net.Listen("tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("DNS on %s (udp): %w", addr, err)
+			return nil, fmt.Errorf("DNS on %s (tcp): %w", addr, err)
 		}
-		tcpAddr := net.JoinHostPort(host, strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port))
-		ln, err = net.Listen("tcp", tcpAddr)
+		udpAddr := net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		if wildcard {
+			pc, err = net.ListenPacket("udp", udpAddr)
+		} else {
+			conns, err = listenUDP(udpAddr, runtime.GOMAXPROCS(0))
+		}
 		if err == nil {
 			break
 		}
-		pc.Close()
+		ln.Close()
 		if port != "0" || attempt >= 10 {
-			return nil, fmt.Errorf("DNS on %s (tcp): %w", tcpAddr, err)
+			return nil, fmt.Errorf("DNS on %s (udp): %w", udpAddr, err)
 		}
 	}
 	mux := serveMux{chain: s.chain}
-	udp := &dns.Server{PacketConn: pc, Handler: mux, UDPSize: 65535}
-	tcp := &dns.Server{Listener: ln, Handler: mux, ReadTimeout: 10 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}
+	servers := []*dns.Server{{Listener: ln, Handler: mux, ReadTimeout: 10 * time.Second, IdleTimeout: func() time.Duration { return 10 * time.Second }}}
+	var local net.Addr
+	if wildcard {
+		servers = append(servers, &dns.Server{PacketConn: pc, Handler: mux, UDPSize: udpBufSize})
+		local = pc.LocalAddr()
+	} else {
+		u := &udpServer{chain: s.chain, conns: conns}
+		u.serve()
+		local = conns[0].LocalAddr()
+		s.mu.Lock()
+		s.udp = append(s.udp, u)
+		s.mu.Unlock()
+	}
 	s.mu.Lock()
-	s.servers = append(s.servers, udp, tcp)
-	s.addrs = append(s.addrs, pc.LocalAddr())
+	s.servers = append(s.servers, servers...)
+	s.addrs = append(s.addrs, local)
 	s.mu.Unlock()
-	for _, srv := range []*dns.Server{udp, tcp} {
+	for _, srv := range servers {
 		started := make(chan struct{})
 		var once sync.Once
 		srv.NotifyStartedFunc = func() { once.Do(func() { close(started) }) }
@@ -96,8 +122,8 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 		}()
 		<-started
 	}
-	s.logger.Info("DNS listening", "address", pc.LocalAddr().String())
-	return pc.LocalAddr(), nil
+	s.logger.Info("DNS listening", "address", local.String())
+	return local, nil
 }
 
 // Addrs are the addresses Listen bound (UDP; TCP has the same port).
@@ -110,10 +136,13 @@ func (s *Server) Addrs() []net.Addr {
 // Close stops every listener.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	servers := s.servers
-	s.servers = nil
+	servers, udp := s.servers, s.udp
+	s.servers, s.udp = nil, nil
 	s.mu.Unlock()
 	var errs []error
+	for _, u := range udp {
+		errs = append(errs, u.close())
+	}
 	for _, srv := range servers {
 		if err := srv.Shutdown(); err != nil {
 			errs = append(errs, err)

@@ -53,13 +53,16 @@ func TestAgainstDevAgent(t *testing.T) {
 		t.Fatalf("not every watcher returned: %+v", w.Watch)
 	}
 	for _, instances := range []int{1, 30} {
-		o := opts()
-		o.DNSAddr = a.DNSAddrs()[0].String()
-		o.Instances = instances
-		o.Service = fmt.Sprintf("bench-dns-%d", instances)
-		d, err := RunDNS(ctx, o)
-		if err != nil || d.Ops == 0 || d.Errors != 0 {
-			t.Fatalf("dns %d: %+v %v", instances, d, err)
+		for _, pipeline := range []int{0, 4} {
+			o := opts()
+			o.DNSAddr = a.DNSAddrs()[0].String()
+			o.Instances = instances
+			o.Service = fmt.Sprintf("bench-dns-%d", instances)
+			o.Pipeline = pipeline
+			d, err := RunDNS(ctx, o)
+			if err != nil || d.Ops == 0 || d.Errors != 0 {
+				t.Fatalf("dns %d, pipeline %d: %+v %v", instances, pipeline, d, err)
+			}
 		}
 	}
 	reg, err := RunRegister(ctx, opts())

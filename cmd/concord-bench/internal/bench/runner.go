@@ -90,6 +90,13 @@ func (w *worker) timed(ctx context.Context, phase int, f func(context.Context) e
 	if err != nil && ctx.Err() != nil {
 		return err
 	}
+	w.record(phase, lat, err)
+	return err
+}
+
+// record counts one request of phase that took lat and failed with err
+// (nil: succeeded).
+func (w *worker) record(phase int, lat time.Duration, err error) {
 	w.hists[phase].Record(lat)
 	w.ops[phase]++
 	w.l.ops.Add(1)
@@ -98,7 +105,6 @@ func (w *worker) timed(ctx context.Context, phase int, f func(context.Context) e
 		w.l.errs.Add(1)
 		w.l.errlog.add(err)
 	}
-	return err
 }
 
 // loopResult is the merged outcome of a loop.
