@@ -352,3 +352,98 @@ func writeIdentities(b *strings.Builder, indent string, svcs []*api.ACLServiceId
 		}
 	}
 }
+
+// aclObject is what deleting one kind of ACL object needs: its names
+// and the calls that find and remove it.
+type aclObject struct {
+	kind, title string // "policy", "Policy"
+	fromPartial func(*api.Client, string) (string, error)
+	byName      func(*api.Client, string) (id string, found bool, err error)
+	remove      func(*api.Client, string) error
+}
+
+func aclPolicyDeleteSpec() spec {
+	return aclDeleteSpec(aclObject{
+		kind: "policy", title: "Policy", fromPartial: policyIDFromPartial,
+		byName: func(c *api.Client, name string) (string, bool, error) {
+			p, _, err := c.ACL().PolicyReadByName(name, nil)
+			if err != nil || p == nil {
+				return "", false, err
+			}
+			return p.ID, true, nil
+		},
+		remove: func(c *api.Client, id string) error { _, err := c.ACL().PolicyDelete(id, nil); return err },
+	})
+}
+
+func aclRoleDeleteSpec() spec {
+	return aclDeleteSpec(aclObject{
+		kind: "role", title: "Role", fromPartial: roleIDFromPartial,
+		byName: func(c *api.Client, name string) (string, bool, error) {
+			r, _, err := c.ACL().RoleReadByName(name, nil)
+			if err != nil || r == nil {
+				return "", false, err
+			}
+			return r.ID, true, nil
+		},
+		remove: func(c *api.Client, id string) error { _, err := c.ACL().RoleDelete(id, nil); return err },
+	})
+}
+
+// aclDeleteSpec is "acl policy delete" and "acl role delete": the object
+// is named by -id (a unique prefix will do) or -name.
+func aclDeleteSpec(o aclObject) spec {
+	return spec{
+		synopsis: "Delete an ACL " + o.kind,
+		usage: fmt.Sprintf(`
+Usage: concord acl %[1]s delete [options] -id %[2]s
+
+    Deletes an ACL %[1]s by providing either the ID or a unique ID prefix.
+
+    Delete by prefix:
+
+        $ concord acl %[1]s delete -id b6b85
+
+    Delete by full ID:
+
+        $ concord acl %[1]s delete -id b6b856da-5193-4e78-845a-7d61ca8371ba
+`, o.kind, strings.ToUpper(o.kind)),
+		build: func(c *cli, fs *flag.FlagSet) func([]string) int {
+			id := fs.String("id", "", "The ID of the "+o.kind+" to delete. It may be specified as a "+
+				"unique ID prefix but will error if the prefix matches multiple "+o.kind+" IDs")
+			name := fs.String("name", "", "The Name of the "+o.kind+" to delete.")
+			h := serverFlags(fs)
+			return func([]string) int {
+				if *id == "" && *name == "" {
+					c.errorf("Must specify either the -id or -name parameters")
+					return 1
+				}
+				client, ok := c.connect(h)
+				if !ok {
+					return 1
+				}
+				objID := *id
+				var err error
+				if objID != "" {
+					objID, err = o.fromPartial(client, objID)
+				} else {
+					var found bool
+					objID, found, err = o.byName(client, *name)
+					if err == nil && !found {
+						err = fmt.Errorf("No such %s with name %s", o.kind, *name)
+					}
+				}
+				if err != nil {
+					c.errorf("Error determining %s ID: %v", o.kind, err)
+					return 1
+				}
+				if err := o.remove(client, objID); err != nil {
+					c.errorf("Error deleting %s %q: %v", o.kind, objID, err)
+					return 1
+				}
+				c.out(fmt.Sprintf("%s %q deleted successfully", o.title, objID))
+				return 0
+			}
+		},
+	}
+}
