@@ -57,6 +57,8 @@ type Agent struct {
 
 	watches *watches.Runner // nil when the agent serves no HTTP API
 
+	events *eventBuffer // user events this agent accepted (events.go)
+
 	started    time.Time
 	shutdownCh chan struct{}
 	shutdown   sync.Once
@@ -87,6 +89,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		router:     wan.NewRouter(cfg.Datacenter),
 		started:    time.Now(),
 		shutdownCh: make(chan struct{}),
+		events:     newEventBuffer(),
 	}
 	// Whatever started before a failure is stopped again.
 	defer func() {
@@ -135,6 +138,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		// directory keeps its keyring in memory.
 		lcfg.KeyringFile = filepath.Join(cfg.DataDir, keyringFile)
 	}
+	lcfg.OnUserEvent = a.acceptEvent
 	a.lan, err = lan.New(lcfg)
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)

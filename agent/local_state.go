@@ -37,6 +37,7 @@ func (a *Agent) startLocal() error {
 		return err
 	}
 	a.local = st
+	a.events.setServices(st.Services)
 	if err := a.applyConfigRegistrations(cfg, nil); err != nil {
 		return err
 	}

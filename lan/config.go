@@ -68,6 +68,10 @@ type Config struct {
 	// TombstoneTimeout: left members are reaped after this (default 24h).
 	TombstoneTimeout time.Duration
 	Logger           hclog.Logger // nil discards
+	// OnUserEvent receives every user event once, those this agent
+	// fires included. It is called from memberlist's goroutines and
+	// must not block. nil drops them.
+	OnUserEvent func(UserEvent)
 	// Memberlist is the preset memberlist configuration (timings,
 	// transport); nil means memberlist.DefaultLANConfig(). New works on a
 	// copy and overrides the name, addresses, key, logger and delegates.

@@ -40,6 +40,8 @@ func (d *delegate) NotifyMsg(buf []byte) {
 		d.p.handleKeyringRequest(buf[1:])
 	case msgKeyringAnswer:
 		d.p.handleKeyringAnswer(buf[1:])
+	case msgUserEvent:
+		d.p.handleUserEvent(buf)
 	default:
 		d.p.logger.Debug("lan: ignoring unknown message type", "type", buf[0])
 	}

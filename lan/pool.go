@@ -53,6 +53,9 @@ type Pool struct {
 	ml     *memberlist.Memberlist // set once by New before it returns
 	queue  *memberlist.TransmitLimitedQueue
 	clock  lamportClock
+	// eventClock orders user events (user_event.go) apart from intents.
+	eventClock lamportClock
+	userEvents userEventState
 	// numNodes counts alive and leaving members; numKnown counts every
 	// member in the table. Atomic so they can be read without mu.
 	numNodes atomic.Int64

@@ -15,6 +15,7 @@ import (
 type Agent interface {
 	Local
 	Keyring
+	Events
 
 	// RPC sends a catalog.Method* call to the servers (or serves it in
 	// process on a server). args and reply are the types catalog/methods.go

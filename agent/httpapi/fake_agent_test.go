@@ -23,6 +23,7 @@ import (
 // drive every endpoint, plus a record of each call's arguments.
 type fakeAgent struct {
 	*fakeLocal
+	*fakeEvents
 
 	mu       sync.Mutex
 	index    uint64
@@ -57,15 +58,16 @@ type fakeCall struct {
 
 func newFakeAgent() *fakeAgent {
 	return &fakeAgent{
-		fakeLocal: newFakeLocal("node1"),
-		index:     10,
-		kv:        map[string]*catalog.KVEntry{},
-		nodes:     map[string]*catalog.Node{},
-		services:  map[string]map[string]*catalog.NodeService{},
-		leader:    "10.0.0.1:8300",
-		peers:     []string{"10.0.0.1:8300", "10.0.0.2:8300"},
-		errs:      map[string]error{},
-		acl:       newFakeACL(),
+		fakeLocal:  newFakeLocal("node1"),
+		fakeEvents: &fakeEvents{changed: make(chan struct{})},
+		index:      10,
+		kv:         map[string]*catalog.KVEntry{},
+		nodes:      map[string]*catalog.Node{},
+		services:   map[string]map[string]*catalog.NodeService{},
+		leader:     "10.0.0.1:8300",
+		peers:      []string{"10.0.0.1:8300", "10.0.0.2:8300"},
+		errs:       map[string]error{},
+		acl:        newFakeACL(),
 		members: []lan.Member{{
 			Name: "node1", Addr: net.ParseIP("10.0.0.1"), Port: 8301, Status: lan.StatusAlive,
 			Tags:        map[string]string{"role": "consul", "dc": "dc1"},

@@ -204,6 +204,9 @@ func (s *Server) routes() []route {
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
 
 		{"/v1/snapshot", methodsSnapshot, s.snapshot},
+
+		{"/v1/event/fire/", methodsPut, s.eventFire},
+		{"/v1/event/list", methodsGet, s.eventList},
 	}
 	if s.cfg.EnableDebug {
 		rs = append(rs, route{"/debug/pprof/", methodsDebug, s.debugPprof})

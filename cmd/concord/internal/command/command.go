@@ -75,6 +75,7 @@ func builtins() map[string]spec {
 		"maint":                     maintSpec(),
 		"lock":                      lockSpec(),
 		"watch":                     watchSpec(),
+		"event":                     eventSpec(),
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
 		"version":                   versionSpec(),
