@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concord-dev/concord/agent"
 	"github.com/concord-dev/concord/agent/agenttest"
 	"github.com/concord-dev/concord/agent/config"
 	"github.com/hashicorp/consul/api"
+	"github.com/hashicorp/go-hclog"
 )
 
 const rootToken = "3b2a1c5e-8f21-4f0e-9d61-0c4f2f7a9e10"
@@ -284,4 +286,46 @@ func TestACLOnClientAgent(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestAgentTokenPersistence: with acl.enable_token_persistence a token set
+// through /v1/agent/token comes back after a restart; without, it does not.
+func TestAgentTokenPersistence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restart test skipped in -short mode")
+	}
+	for _, persist := range []bool{true, false} {
+		t.Run(fmt.Sprintf("persist=%v", persist), func(t *testing.T) {
+			cfg := agenttest.DevConfig()
+			cfg.DevMode = false
+			cfg.DataDir = t.TempDir()
+			cfg.ACL.Enabled = true
+			cfg.ACL.DefaultPolicy = "deny"
+			cfg.ACL.Tokens.InitialManagement = rootToken
+			cfg.ACL.EnableTokenPersistence = persist
+			start := func() *agent.Agent {
+				a, err := agent.New(cfg, hclog.NewNullLogger())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { a.Shutdown() })
+				return a
+			}
+			a := start()
+			c, _ := api.NewClient(&api.Config{Address: a.HTTPAddrs()[0].String(), Token: rootToken})
+			agenttest.WaitFor(t, 10*time.Second, "the agent answers", func() error {
+				_, err := c.Agent().UpdateDefaultACLToken("d1e2f3a4-0000-4000-8000-000000000001", nil)
+				return err
+			})
+			a.Shutdown()
+			a = start()
+			got := a.AgentToken("default")
+			if persist && got != "d1e2f3a4-0000-4000-8000-000000000001" {
+				t.Fatalf("persisted default token after restart: %q", got)
+			}
+			if !persist && got != "" {
+				t.Fatalf("token kept across a restart without persistence: %q", got)
+			}
+		})
+	}
 }

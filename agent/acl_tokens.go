@@ -31,9 +31,10 @@ var tokenKinds = map[string]string{
 	"config_file_service_registration": "config_file_service_registration",
 }
 
-// SetAgentToken replaces one of the agent's tokens until the agent stops
-// (tokens are not persisted yet). ACLs off: catalog.ErrACLDisabled; an
-// unknown kind: a bad request.
+// SetAgentToken replaces one of the agent's tokens: until the agent stops,
+// or for good with acl.enable_token_persistence (saved in the data
+// directory). ACLs off: catalog.ErrACLDisabled; an unknown kind: a bad
+// request.
 func (a *Agent) SetAgentToken(kind, token string) error {
 	if !a.cfg.ACL.Enabled {
 		return catalog.ErrACLDisabled
@@ -48,6 +49,9 @@ func (a *Agent) SetAgentToken(kind, token string) error {
 		a.tokens.set = map[string]string{}
 	}
 	a.tokens.set[canonical] = token
+	if err := a.persistTokensLocked(); err != nil {
+		return fmt.Errorf("the token is in use but could not be saved for the next start: %w", err)
+	}
 	return nil
 }
 

@@ -196,6 +196,11 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		}
 	}
 
+	// Tokens an earlier run set through the API are needed before
+	// anti-entropy's first sync.
+	if err := a.loadPersistedTokens(); err != nil {
+		return nil, err
+	}
 	if err := a.startLocal(); err != nil {
 		return nil, err
 	}
