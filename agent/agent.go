@@ -15,10 +15,12 @@ import (
 	"github.com/concord-dev/concord/agent/connlimit"
 	"github.com/concord-dev/concord/agent/httpapi"
 	"github.com/concord-dev/concord/agent/local"
+	"github.com/concord-dev/concord/agent/metrics"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/agent/watches"
 	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/catalog/state"
 	"github.com/concord-dev/concord/dnsfront"
 	"github.com/concord-dev/concord/lan"
 	ctls "github.com/concord-dev/concord/tls"
@@ -59,6 +61,8 @@ type Agent struct {
 
 	events *eventBuffer // user events this agent accepted (events.go)
 
+	metrics *metrics.Registry // this agent's registry; nothing is global
+
 	started    time.Time
 	shutdownCh chan struct{}
 	shutdown   sync.Once
@@ -80,7 +84,12 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err != nil {
 		return nil, err
 	}
+	reg, err := metrics.New(cfg.Telemetry.MetricsPrefix)
+	if err != nil {
+		return nil, err
+	}
 	a := &Agent{
+		metrics:    reg,
 		cfg:        cfg,
 		logger:     logger,
 		nodeID:     id,
@@ -143,6 +152,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
 	}
+	if err := reg.Register(reg.MembersCollector("lan", a.lan.Members)); err != nil {
+		return nil, err
+	}
 
 	if cfg.Server {
 		scfg := server.DefaultConfig()
@@ -173,12 +185,19 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
-		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router}
+		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg}
 		if cfg.AutoEncrypt.AllowTLS {
 			deps.Signer = tlsc
 		}
 		a.server, err = server.New(scfg, deps)
 		if err != nil {
+			return nil, err
+		}
+		srv := a.server
+		if err := reg.Register(reg.RaftCollector(srv.Stats)); err != nil {
+			return nil, err
+		}
+		if err := reg.Register(reg.CatalogCollector(func() (state.Usage, error) { return srv.State().Usage() })); err != nil {
 			return nil, err
 		}
 	} else {
@@ -202,6 +221,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.startLocal(); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(reg.LocalCollector(a.local.Services, a.local.Checks)); err != nil {
 		return nil, err
 	}
 	if err := a.startHTTP(); err != nil {
@@ -269,6 +291,7 @@ func (a *Agent) startHTTP() error {
 		Logger:      a.logger.Named("http"),
 		UIEnabled:   a.cfg.UI,
 		EnableDebug: a.cfg.EnableDebug,
+		Metrics:     a.metrics,
 	}, a)
 	if err != nil {
 		return err

@@ -125,6 +125,9 @@ func (a *Agent) startDNS() error {
 		return err
 	}
 	a.dns = srv
+	if err := a.metrics.Register(a.metrics.DNSCollector(srv.Counters().Snapshot)); err != nil {
+		return err
+	}
 	hosts := a.cfg.DNSAddrs
 	if len(hosts) == 0 {
 		hosts = a.cfg.ClientAddrs

@@ -123,6 +123,9 @@ type Config struct {
 	// datacenter).
 	PrimaryDatacenter string
 
+	// Telemetry is the telemetry {} block: how metrics are named.
+	Telemetry Telemetry
+
 	// HTTPMaxConnsPerClient bounds the HTTP connections one client IP may
 	// hold open (limits.http_max_conns_per_client); 0 means no limit.
 	HTTPMaxConnsPerClient int
@@ -191,6 +194,7 @@ const (
 	defaultAEInterval            = time.Minute
 	defaultCheckReapInterval     = 10 * time.Second
 	defaultHTTPMaxConnsPerClient = 200
+	defaultMetricsPrefix         = "concord"
 	defaultDNSMaxStale           = 10 * 365 * 24 * time.Hour // Consul's: stale data is always good enough
 )
 
@@ -246,6 +250,7 @@ func (l *loader) defaults(dev bool) *Config {
 			RecursorTimeout: 2 * time.Second, SOA: DNSSOA{Refresh: 3600, Retry: 600, Expire: 86400}},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
+		Telemetry:             Telemetry{MetricsPrefix: defaultMetricsPrefix},
 		EncryptVerifyIncoming: true,
 		EncryptVerifyOutgoing: true,
 	}
@@ -336,4 +341,21 @@ type ACLTokens struct {
 	Default           string
 	DNS               string
 	Replication       string
+}
+
+// Telemetry is the telemetry {} block. Only the Prometheus exposition is
+// implemented; the sinks Consul pushes to (statsite, statsd, DogStatsD,
+// Circonus) are keys that load with a warning.
+type Telemetry struct {
+	// MetricsPrefix starts every metric name (default "concord"; "consul"
+	// keeps dashboards written for Consul working).
+	MetricsPrefix string
+	// PrometheusRetentionTime is accepted for Consul's configs. Consul
+	// serves nothing on /v1/agent/metrics?format=prometheus while it is
+	// zero; concord always serves, since its registry keeps no expiring
+	// samples.
+	PrometheusRetentionTime time.Duration
+	// DisableHostname is accepted for Consul's configs: concord never
+	// puts the host name in a metric name.
+	DisableHostname bool
 }

@@ -38,6 +38,7 @@ func TestDefaultConfig(t *testing.T) {
 			RecursorTimeout: 2 * time.Second, SOA: DNSSOA{Refresh: 3600, Retry: 600, Expire: 86400}},
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
+		Telemetry:             Telemetry{MetricsPrefix: "concord"},
 		EncryptVerifyIncoming: true,
 		EncryptVerifyOutgoing: true,
 	}

@@ -45,10 +45,10 @@
 //   - A key concord implements is decoded. A value of the wrong type is an
 //     error naming the file, the key path and the expected type.
 //   - A key that Consul documents but concord does not implement yet (for
-//     example telemetry, connect, dns_config, limits.rpc_rate, autopilot,
+//     example telemetry.statsd_address, connect, dns_config.use_cache, limits.rpc_rate, autopilot,
 //     auto_config, tls.grpc, ports.grpc, ui_config.dir, or a service's
 //     connect block) is ignored with a warning naming the file and the key:
-//     `FILE: key "telemetry" is not supported yet and is ignored`. Consul's
+//     `FILE: key "connect" is not supported yet and is ignored`. Consul's
 //     own configuration files therefore keep loading while concord grows.
 //     Such a key is not looked into: its value is not checked.
 //   - Any other key is an error. The message names the file and the key path

@@ -229,7 +229,7 @@ func TestUnsupportedKeysWarn(t *testing.T) {
 		content string
 		key     string
 	}{
-		{`{"telemetry": {"statsite_address": "x"}}`, "telemetry"},
+		{`{"telemetry": {"statsite_address": "x"}}`, "telemetry.statsite_address"},
 		{`{"dns_config": {"use_cache": true}}`, "dns_config.use_cache"},
 		{`{"limits": {"rpc_rate": 5}}`, "limits.rpc_rate"},
 		{`{"ports": {"grpc": 8502}}`, "ports.grpc"},
@@ -258,6 +258,31 @@ func TestEditDistance(t *testing.T) {
 	}{{"", "", 0}, {"htp", "http", 1}, {"kitten", "sitting", 3}, {"abc", "", 3}, {"prot", "port", 1}} {
 		if got := editDistance(tt.a, tt.b); got != tt.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestTelemetryBlock(t *testing.T) {
+	c, warnings, _, err := loadString(t, "t.json", `{"telemetry": {
+  "metrics_prefix": "consul",
+  "prometheus_retention_time": "60s",
+  "disable_hostname": true,
+  "statsd_address": "127.0.0.1:8125"
+}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Telemetry{MetricsPrefix: "consul", PrometheusRetentionTime: time.Minute, DisableHostname: true}
+	if c.Telemetry != want {
+		t.Errorf("telemetry = %+v, want %+v", c.Telemetry, want)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], `"telemetry.statsd_address" is not supported`) {
+		t.Errorf("warnings = %q, want one for telemetry.statsd_address", warnings)
+	}
+	for _, bad := range []string{"", "9lives", "con sul", "a/b"} {
+		_, _, _, err := loadString(t, "t.json", `{"telemetry": {"metrics_prefix": "`+bad+`"}}`)
+		if err == nil || !strings.Contains(err.Error(), "metrics_prefix") {
+			t.Errorf("prefix %q: err = %v, want a metrics_prefix error", bad, err)
 		}
 	}
 }

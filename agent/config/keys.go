@@ -136,6 +136,15 @@ func topBlock(p *partial) *block {
 			"ui":                      boolField(&p.UI),
 			"enable_debug":            boolField(&p.EnableDebug),
 			"watches":                 watchesField(&p.Watches),
+			"telemetry": blockField(&block{
+				name: `"telemetry"`,
+				fields: map[string]setter{
+					"metrics_prefix":            strField(&p.MetricsPrefix),
+					"prometheus_retention_time": durField(&p.PrometheusRetentionTime),
+					"disable_hostname":          boolField(&p.DisableHostname),
+				},
+				unsupported: telemetryUnsupportedKeys(),
+			}),
 			"ui_config": blockField(&block{
 				name:   `"ui_config"`,
 				fields: map[string]setter{"enabled": boolField(&p.UIConfigEnabled)},
@@ -180,7 +189,7 @@ func consulOnlyTopKeys() []string {
 		"segment", "segments", "serf_lan", "serf_lan_allowed_cidrs", "serf_wan",
 		"serf_wan_allowed_cidrs", "server_rejoin_age_max", "session_ttl_min",
 		"snapshot_agent", "start_join_wan", "syslog_facility",
-		"tagged_addresses", "telemetry", "tls_cipher_suites",
+		"tagged_addresses", "tls_cipher_suites",
 		"tls_prefer_server_cipher_suites",
 		"translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets",
 		"use_streaming_backend", "xds",
@@ -198,4 +207,17 @@ func consulOnlyCheckKeys() []string {
 	return []string{"token", "docker_container_id", "shell",
 		"h2ping", "h2ping_use_tls", "os_service", "disable_redirects", "namespace",
 		"partition"}
+}
+
+// telemetryUnsupportedKeys are Consul's telemetry {} keys for the sinks
+// concord does not push to, and the filters it does not apply.
+func telemetryUnsupportedKeys() []string {
+	return []string{"circonus_api_app", "circonus_api_token", "circonus_api_url",
+		"circonus_broker_id", "circonus_broker_select_tag", "circonus_check_display_name",
+		"circonus_check_force_metric_activation", "circonus_check_id",
+		"circonus_check_instance_id", "circonus_check_search_tag", "circonus_check_tags",
+		"circonus_submission_interval", "circonus_submission_url",
+		"dogstatsd_addr", "dogstatsd_tags", "filter_default", "prefix_filter",
+		"retry_failed_connection", "statsd_address", "statsite_address",
+		"enable_host_metrics", "disable_per_tenancy_usage_metrics"}
 }

@@ -178,7 +178,7 @@ func TestConsulConfigWithUnsupportedKeys(t *testing.T) {
 		t.Errorf("acl block not read: %+v", c.ACL)
 	}
 	for _, key := range []string{"addresses.grpc", "connect",
-		"performance.leave_drain_time", "ports.grpc", "telemetry", "ui_config.dir"} {
+		"performance.leave_drain_time", "ports.grpc", "telemetry.statsite_address", "ui_config.dir"} {
 		want := file + `: key "` + key + `" is not supported yet and is ignored`
 		if !hasWarning(warnings, want) {
 			t.Errorf("no warning %q in %q", want, warnings)

@@ -52,6 +52,10 @@ type partial struct {
 	PrimaryDatacenter     *string
 	HTTPMaxConnsPerClient *int
 
+	MetricsPrefix           *string
+	PrometheusRetentionTime *time.Duration
+	DisableHostname         *bool
+
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
@@ -197,6 +201,9 @@ func (dst *partial) merge(src *partial) {
 	dst.ACL.merge(&src.ACL)
 	over(&dst.PrimaryDatacenter, src.PrimaryDatacenter)
 	over(&dst.HTTPMaxConnsPerClient, src.HTTPMaxConnsPerClient)
+	over(&dst.MetricsPrefix, src.MetricsPrefix)
+	over(&dst.PrometheusRetentionTime, src.PrometheusRetentionTime)
+	over(&dst.DisableHostname, src.DisableHostname)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
 			dst.NodeMeta = map[string]string{}
@@ -298,6 +305,9 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.ACL.Tokens.Replication, p.ACL.Replication)
 	set(&c.PrimaryDatacenter, p.PrimaryDatacenter)
 	set(&c.HTTPMaxConnsPerClient, p.HTTPMaxConnsPerClient)
+	set(&c.Telemetry.MetricsPrefix, p.MetricsPrefix)
+	set(&c.Telemetry.PrometheusRetentionTime, p.PrometheusRetentionTime)
+	set(&c.Telemetry.DisableHostname, p.DisableHostname)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v
 	}

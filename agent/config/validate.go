@@ -305,6 +305,9 @@ func validate(c *Config) ([]string, error) {
 	if c.HTTPMaxConnsPerClient < 0 {
 		failf("limits.http_max_conns_per_client cannot be negative (got %d); 0 means no limit", c.HTTPMaxConnsPerClient)
 	}
+	if !validMetricsPrefix(c.Telemetry.MetricsPrefix) {
+		failf("telemetry.metrics_prefix %q must start with a letter and hold only letters, digits, '_', '.' or '-' (which become '_' in metric names)", c.Telemetry.MetricsPrefix)
+	}
 	errs = append(errs, validateMeta("node_meta", c.NodeMeta)...)
 	errs = append(errs, validateWatches(c.Watches)...)
 
@@ -348,4 +351,24 @@ func validatePorts(c *Config) []error {
 		errs = append(errs, errors.New("ports.server cannot be disabled on a server"))
 	}
 	return errs
+}
+
+// validMetricsPrefix: a prefix that becomes a valid Prometheus name once
+// dots and dashes turn into underscores, as Consul's Prometheus sink does.
+func validMetricsPrefix(p string) bool {
+	if p == "" {
+		return false
+	}
+	for i, r := range p {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		switch {
+		case letter:
+		case i == 0:
+			return false
+		case r >= '0' && r <= '9', r == '_', r == '.', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// EnableDebug serves net/http/pprof under /debug/pprof/, behind
 	// operator:read; when false those paths answer 404.
 	EnableDebug bool
+	// Metrics records every request and serves /v1/agent/metrics; nil
+	// answers that endpoint with 404 and records nothing.
+	Metrics Metrics
 }
 
 // Server is the HTTP API. It implements http.Handler.
@@ -168,6 +171,7 @@ func (s *Server) routes() []route {
 		{"/v1/agent/force-leave/", methodsPut, s.agentForceLeave},
 		{"/v1/agent/reload", methodsPut, s.agentReload},
 		{"/v1/agent/maintenance", methodsPut, s.agentNodeMaintenance},
+		{"/v1/agent/metrics", methodsGet, s.agentMetrics},
 
 		{"/v1/agent/services", methodsGet, s.agentServices},
 		{"/v1/agent/service/", methodsGet, s.agentService},
@@ -239,6 +243,28 @@ func (s *Server) lookup(path string) *route {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	rt := s.lookup(path)
+	if s.cfg.Metrics != nil {
+		rec := &statusRecorder{ResponseWriter: w}
+		w = rec
+		start := time.Now()
+		defer func() {
+			pattern := "unknown"
+			if rt != nil {
+				pattern = rt.pattern
+			}
+			code := rec.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			method := r.Method
+			switch method {
+			case http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodHead, http.MethodOptions:
+			default:
+				method = "OTHER" // a client must not mint label values
+			}
+			s.cfg.Metrics.HTTPServed(method, pattern, code, time.Since(start))
+		}()
+	}
 	if rt == nil {
 		writeText(w, http.StatusNotFound, "no such endpoint: "+path)
 		return

@@ -61,6 +61,8 @@ func (s *Server) authorize(token string) (acl.Authorizer, error) {
 	st := s.fsm.State()
 	index := st.ACLIndex()
 	now := time.Now()
+	hit := false
+	defer func() { s.metrics.ACLResolved(time.Since(now), hit) }()
 	c := s.aclCache
 	c.mu.Lock()
 	if c.index != index {
@@ -69,6 +71,7 @@ func (s *Server) authorize(token string) (acl.Authorizer, error) {
 	}
 	if e, ok := c.authz[token]; ok && (e.expires.IsZero() || now.Before(e.expires)) {
 		c.mu.Unlock()
+		hit = true
 		return e.authz, nil
 	}
 	c.mu.Unlock()

@@ -25,6 +25,7 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 	}
 	var cancel context.CancelFunc
 	if q.MinQueryIndex > 0 {
+		defer s.metrics.BlockingQueryStarted()()
 		wait := q.MaxQueryTime
 		if wait <= 0 {
 			wait = catalog.DefaultQueryTime

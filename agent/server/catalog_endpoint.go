@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/fsm"
@@ -14,6 +15,7 @@ func (s *Server) catalogRegister(ctx context.Context, args *catalog.RegisterRequ
 		return err
 	}
 	return s.route(ctx, catalog.MethodCatalogRegister, args.Datacenter, false, true, args, reply, func() error {
+		defer s.measure("catalog_register", time.Now())
 		authz, err := s.authorize(args.Token)
 		if err != nil {
 			return err
@@ -70,6 +72,7 @@ func (s *Server) catalogDeregister(ctx context.Context, args *catalog.Deregister
 		return catalog.BadRequestf("Must provide node")
 	}
 	return s.route(ctx, catalog.MethodCatalogDeregister, args.Datacenter, false, true, args, reply, func() error {
+		defer s.measure("catalog_deregister", time.Now())
 		authz, err := s.authorize(args.Token)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // endpoint is one RPC method: how to make its argument value and how to
@@ -45,7 +46,10 @@ func (s *Server) serveRPC(ctx context.Context, method string, decode func(interf
 		return nil, fmt.Errorf("rpc: decode %s arguments: %w", method, err)
 	}
 	reply := ep.newReply()
-	if err := ep.call(ctx, args, reply); err != nil {
+	start := time.Now()
+	err := ep.call(ctx, args, reply)
+	s.metrics.RPCServed(method, time.Since(start), err)
+	if err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -58,5 +62,8 @@ func (s *Server) RPC(ctx context.Context, method string, args, reply interface{}
 	if !ok {
 		return fmt.Errorf("rpc: unknown method %q", method)
 	}
-	return ep.call(ctx, args, reply)
+	start := time.Now()
+	err := ep.call(ctx, args, reply)
+	s.metrics.RPCServed(method, time.Since(start), err)
+	return err
 }

@@ -108,6 +108,7 @@ func (s *Server) raftApply(t fsm.MessageType, msg interface{}) (interface{}, err
 	if err != nil {
 		return nil, fmt.Errorf("encode command: %w", err)
 	}
+	start := time.Now()
 	f := s.raft.Apply(buf, 30*time.Second)
 	if err := f.Error(); err != nil {
 		switch {
@@ -119,6 +120,7 @@ func (s *Server) raftApply(t fsm.MessageType, msg interface{}) (interface{}, err
 		}
 		return nil, err
 	}
+	s.metrics.RaftApplied(time.Since(start))
 	if rerr, ok := f.Response().(error); ok {
 		return nil, rerr
 	}

@@ -16,6 +16,7 @@ func (s *Server) kvApply(ctx context.Context, args *catalog.KVRequest, reply *bo
 		return err
 	}
 	return s.route(ctx, catalog.MethodKVApply, args.Datacenter, false, true, args, reply, func() error {
+		defer s.measure("kvs_apply", time.Now())
 		authz, err := s.authorize(args.Token)
 		if err != nil {
 			return err

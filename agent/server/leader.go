@@ -30,6 +30,7 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 		case isLeader := <-notify:
 			if isLeader && stop == nil {
 				s.logger.Info("cluster leadership acquired")
+				s.metrics.LeadershipChanged(true)
 				ctx, cancel := context.WithCancel(context.Background())
 				stop = cancel
 				done = make(chan struct{})
@@ -41,6 +42,7 @@ func (s *Server) monitorLeadership(notify <-chan bool) {
 			} else if !isLeader {
 				if stop != nil {
 					s.logger.Info("cluster leadership lost")
+					s.metrics.LeadershipChanged(false)
 				}
 				stopLeader()
 			}

@@ -35,6 +35,8 @@ type Deps struct {
 	// Signer signs auto_encrypt client certificates; nil unless
 	// Config.AutoEncryptAllowTLS.
 	Signer CertSigner
+	// Metrics records RPCs, applies and leadership; nil records nothing.
+	Metrics Metrics
 }
 
 // Server is one member of the datacenter's Raft quorum.
@@ -53,6 +55,7 @@ type Server struct {
 	signer CertSigner
 
 	endpoints map[string]endpoint
+	metrics   Metrics
 
 	// ready tells whether leader reads may be served, and for which term.
 	ready *readiness
@@ -90,10 +93,14 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		lan:           deps.LAN,
 		router:        deps.Router,
 		signer:        deps.Signer,
+		metrics:       deps.Metrics,
 		ready:         newReadiness(),
 		aclCache:      newACLCache(),
 		sessionTimers: newSessionTimers(),
 		shutdownCh:    make(chan struct{}),
+	}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
 	}
 	s.registerEndpoints()
 
@@ -117,7 +124,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		Logger:  cfg.Logger.Named("raft-net"),
 	})
 	notify := make(chan bool, 16)
-	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), s.fsm, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
+	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
 	if err != nil {
 		s.transport.Close()
 		s.stores.close()

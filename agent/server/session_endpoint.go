@@ -20,6 +20,7 @@ func (s *Server) sessionApply(ctx context.Context, args *catalog.SessionRequest,
 		return err
 	}
 	return s.route(ctx, catalog.MethodSessionApply, args.Datacenter, false, true, args, reply, func() error {
+		defer s.measure("session_apply", time.Now())
 		authz, err := s.authorize(args.Token)
 		if err != nil {
 			return err

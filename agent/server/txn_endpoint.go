@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/fsm"
@@ -30,6 +31,7 @@ func (s *Server) txnApply(ctx context.Context, args *catalog.TxnRequest, reply *
 		})
 	}
 	return s.route(ctx, catalog.MethodTxnApply, dc, false, true, args, reply, func() error {
+		defer s.measure("txn_apply", time.Now())
 		if err := s.vetTxn(args); err != nil {
 			return err
 		}

@@ -1,0 +1,202 @@
+package metrics
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// objectives are the quantiles of every summary, as Consul's Prometheus
+// sink reports them.
+var objectives = map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}
+
+// Registry is one agent's metrics. Safe for concurrent use.
+type Registry struct {
+	reg    *prometheus.Registry
+	prefix string
+
+	rpcRequest  *prometheus.CounterVec
+	rpcError    *prometheus.CounterVec
+	rpcCall     *prometheus.SummaryVec
+	rpcQuery    prometheus.Counter
+	rpcBlocking prometheus.Gauge
+
+	raftApply    prometheus.Counter
+	raftCommit   prometheus.Summary
+	fsmApply     *prometheus.SummaryVec
+	raftLeader   prometheus.Counter
+	raftFollower prometheus.Counter
+	applies      map[string]prometheus.Summary
+	httpRequest  *prometheus.SummaryVec
+	aclResolve   prometheus.Summary
+	aclCacheHit  prometheus.Counter
+	aclCacheMiss prometheus.Counter
+}
+
+// Apply kinds: the writes whose time from RPC to commit is reported.
+const (
+	ApplyKVS               = "kvs_apply"
+	ApplyTxn               = "txn_apply"
+	ApplyCatalogRegister   = "catalog_register"
+	ApplyCatalogDeregister = "catalog_deregister"
+	ApplySession           = "session_apply"
+)
+
+// Name turns a Consul metric name ("raft.leader.lastContact") into the
+// Prometheus name under prefix, as Consul's sink does: dots and dashes
+// become underscores.
+func Name(prefix, consulName string) string {
+	return strings.NewReplacer(".", "_", "-", "_").Replace(prefix + "." + consulName)
+}
+
+// New builds a registry whose names start with prefix, with the Go
+// runtime and process collectors registered.
+func New(prefix string) (*Registry, error) {
+	if prefix == "" {
+		return nil, fmt.Errorf("metrics: a prefix is required")
+	}
+	r := &Registry{reg: prometheus.NewRegistry(), prefix: prefix, applies: map[string]prometheus.Summary{}}
+	n := func(name string) string { return Name(prefix, name) }
+	summary := func(name, help string) prometheus.Summary {
+		return prometheus.NewSummary(prometheus.SummaryOpts{Name: n(name), Help: help, Objectives: objectives})
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: n(name), Help: help})
+	}
+
+	r.rpcRequest = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.request"),
+		Help: "RPC requests this server served, by method."}, []string{"method"})
+	r.rpcError = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.request_error"),
+		Help: "RPC requests this server answered with an error, by method."}, []string{"method"})
+	r.rpcCall = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n("rpc.server.call"),
+		Help: "Time (ms) this server took to answer an RPC, by method and outcome.", Objectives: objectives},
+		[]string{"method", "errortype"})
+	r.rpcQuery = counter("rpc.query", "Blocking queries this server started.")
+	r.rpcBlocking = prometheus.NewGauge(prometheus.GaugeOpts{Name: n("rpc.queries_blocking"),
+		Help: "Blocking queries this server is waiting on now."})
+	r.raftApply = counter("raft.apply", "Raft commands this server applied as leader.")
+	r.raftCommit = summary("raft.commitTime", "Time (ms) from a leader's Raft apply until the command was committed and applied to its FSM.")
+	r.fsmApply = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n("raft.fsm.apply"),
+		Help: "Time (ms) the FSM took to apply a committed command, by command type.", Objectives: objectives},
+		[]string{"type"})
+	r.raftLeader = counter("raft.state.leader", "Times this server became the Raft leader.")
+	r.raftFollower = counter("raft.state.follower", "Times this server stopped leading or started as a follower.")
+	for kind, help := range map[string]string{
+		ApplyKVS:               "Time (ms) a KV write took from RPC to commit.",
+		ApplyTxn:               "Time (ms) a transaction took from RPC to commit.",
+		ApplyCatalogRegister:   "Time (ms) a catalog registration took from RPC to commit.",
+		ApplyCatalogDeregister: "Time (ms) a catalog deregistration took from RPC to commit.",
+		ApplySession:           "Time (ms) a session create or destroy took from RPC to commit.",
+	} {
+		r.applies[kind] = summary(kind, help)
+	}
+	r.httpRequest = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n("api.http"),
+		Help: "Time (ms) the HTTP API took to answer, by method, route and status code.", Objectives: objectives},
+		[]string{"method", "path", "code"})
+	r.aclResolve = summary("acl.ResolveToken", "Time (ms) to resolve an ACL token to an authorizer.")
+	r.aclCacheHit = counter("acl.token.cache_hit", "ACL token resolutions answered from the cache.")
+	r.aclCacheMiss = counter("acl.token.cache_miss", "ACL token resolutions that had to read the token and compile its policies.")
+
+	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
+		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
+		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	}
+	for _, s := range r.applies {
+		cs = append(cs, s)
+	}
+	for _, c := range cs {
+		if err := r.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// Prefix is the prefix names start with.
+func (r *Registry) Prefix() string { return r.prefix }
+
+// Register adds a collector (those of collectors.go, built by the agent
+// once what they read exists).
+func (r *Registry) Register(c prometheus.Collector) error { return r.reg.Register(c) }
+
+// Gatherer reads every family.
+func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
+
+// PrometheusHandler serves the text exposition (or protobuf, as the
+// scraper negotiates).
+func (r *Registry) PrometheusHandler() http.Handler {
+	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{})
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// RPCServed records one RPC this server answered.
+func (r *Registry) RPCServed(method string, took time.Duration, err error) {
+	r.rpcRequest.WithLabelValues(method).Inc()
+	outcome := "none"
+	if err != nil {
+		r.rpcError.WithLabelValues(method).Inc()
+		outcome = "error"
+	}
+	r.rpcCall.WithLabelValues(method, outcome).Observe(ms(took))
+}
+
+// BlockingQueryStarted counts a blocking query and holds it in the
+// in-flight gauge until done is called.
+func (r *Registry) BlockingQueryStarted() (done func()) {
+	r.rpcQuery.Inc()
+	r.rpcBlocking.Inc()
+	return r.rpcBlocking.Dec
+}
+
+// RaftApplied records one leader Raft apply and its commit time.
+func (r *Registry) RaftApplied(took time.Duration) {
+	r.raftApply.Inc()
+	r.raftCommit.Observe(ms(took))
+}
+
+// FSMApplied records the FSM's apply of one committed command.
+func (r *Registry) FSMApplied(msgType string, took time.Duration) {
+	r.fsmApply.WithLabelValues(msgType).Observe(ms(took))
+}
+
+// Applied records a write of kind (Apply*) from RPC to commit. Unknown
+// kinds are ignored.
+func (r *Registry) Applied(kind string, took time.Duration) {
+	if s, ok := r.applies[kind]; ok {
+		s.Observe(ms(took))
+	}
+}
+
+// LeadershipChanged counts a move to leader or to follower.
+func (r *Registry) LeadershipChanged(leader bool) {
+	if leader {
+		r.raftLeader.Inc()
+	} else {
+		r.raftFollower.Inc()
+	}
+}
+
+// ACLResolved records a token resolution and whether the cache answered.
+func (r *Registry) ACLResolved(took time.Duration, cacheHit bool) {
+	r.aclResolve.Observe(ms(took))
+	if cacheHit {
+		r.aclCacheHit.Inc()
+	} else {
+		r.aclCacheMiss.Inc()
+	}
+}
+
+// HTTPServed records one HTTP request by method, route and status code.
+// path is the route's pattern, not the request's path, so a key or a
+// service name never becomes a label value.
+func (r *Registry) HTTPServed(method, path string, code int, took time.Duration) {
+	r.httpRequest.WithLabelValues(method, path, fmt.Sprint(code)).Observe(ms(took))
+}

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/concord-dev/concord/catalog/fsm"
+)
+
+// Metrics records what a server does; the agent hands in its registry
+// (agent/metrics). Methods are called concurrently from every RPC.
+type Metrics interface {
+	// RPCServed records one RPC this server answered, in process or over
+	// the wire, and its error.
+	RPCServed(method string, took time.Duration, err error)
+	// BlockingQueryStarted counts a blocking query; done ends it.
+	BlockingQueryStarted() (done func())
+	// RaftApplied records one command applied as leader, with the time
+	// until it committed and applied.
+	RaftApplied(took time.Duration)
+	// FSMApplied records the FSM's apply of a committed command.
+	FSMApplied(msgType string, took time.Duration)
+	// Applied records a write from RPC to commit on the leader; kind is
+	// one of "kvs_apply", "txn_apply", "catalog_register",
+	// "catalog_deregister", "session_apply".
+	Applied(kind string, took time.Duration)
+	// LeadershipChanged counts a move to leader or away from it.
+	LeadershipChanged(leader bool)
+	// ACLResolved records a token resolution and whether the cache
+	// answered.
+	ACLResolved(took time.Duration, cacheHit bool)
+}
+
+// noMetrics records nothing, for servers built without a registry.
+type noMetrics struct{}
+
+func (noMetrics) RPCServed(string, time.Duration, error) {}
+func (noMetrics) BlockingQueryStarted() func()           { return func() {} }
+func (noMetrics) RaftApplied(time.Duration)              {}
+func (noMetrics) FSMApplied(string, time.Duration)       {}
+func (noMetrics) Applied(string, time.Duration)          {}
+func (noMetrics) LeadershipChanged(bool)                 {}
+func (noMetrics) ACLResolved(time.Duration, bool)        {}
+
+// measure records a leader write of kind that started at start:
+// defer s.measure("kvs_apply", time.Now()).
+func (s *Server) measure(kind string, start time.Time) {
+	s.metrics.Applied(kind, time.Since(start))
+}
+
+// fsmTypeNames label the FSM apply timings.
+var fsmTypeNames = map[fsm.MessageType]string{
+	fsm.RegisterRequestType:   "register",
+	fsm.DeregisterRequestType: "deregister",
+	fsm.KVSRequestType:        "kvs",
+	fsm.TxnRequestType:        "txn",
+	fsm.TombstoneRequestType:  "tombstone",
+	fsm.ACLRequestType:        "acl",
+	fsm.SessionRequestType:    "session",
+}
+
+// timedFSM times every Apply of the state machine it wraps.
+type timedFSM struct {
+	*fsm.FSM
+	metrics Metrics
+}
+
+func (f timedFSM) Apply(l *raft.Log) interface{} {
+	if l.Type != raft.LogCommand || len(l.Data) == 0 {
+		return f.FSM.Apply(l)
+	}
+	start := time.Now()
+	resp := f.FSM.Apply(l)
+	name, ok := fsmTypeNames[fsm.MessageType(l.Data[0])&^fsm.IgnoreUnknownTypeFlag]
+	if !ok {
+		name = "other"
+	}
+	f.metrics.FSMApplied(name, time.Since(start))
+	return resp
+}
