@@ -18,11 +18,6 @@ type queryFn func(ws memdb.WatchSet, st *state.Store) error
 // each time a watched channel fires until the result's index passes the
 // caller's or the wait runs out.
 func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, meta *catalog.QueryMeta, fn queryFn) error {
-	if q.RequireConsistent {
-		if err := s.raft.VerifyLeader().Error(); err != nil {
-			return errNotLeader
-		}
-	}
 	var cancel context.CancelFunc
 	if q.MinQueryIndex > 0 {
 		wait := q.MaxQueryTime
@@ -37,6 +32,12 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		defer cancel()
 	}
 	for {
+		// Every run of a ?consistent query first confirms leadership
+		// with a quorum, as Consul does: a check made before a long wait
+		// says nothing about the state the query answers from after it.
+		if err := s.consistentRead(q); err != nil {
+			return err
+		}
 		st := s.fsm.State()
 		ws := memdb.NewWatchSet()
 		// A snapshot restore swaps the store; re-run against the new one.
@@ -59,6 +60,9 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 			// The wait ran out: answer with what we have, as Consul does.
 			// A caller that went away gets nothing.
 			if cancel != nil && ctx.Err() == context.DeadlineExceeded {
+				if err := s.consistentRead(q); err != nil {
+					return err
+				}
 				return s.runOnce(fn, meta)
 			}
 			return ctx.Err()
@@ -69,6 +73,22 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		default:
 		}
 	}
+}
+
+// consistentRead confirms, for a ?consistent query, that this server
+// still leads a quorum and is ready for this term; errNotLeader sends the
+// caller's route to whichever server leads now.
+func (s *Server) consistentRead(q *catalog.QueryOptions) error {
+	if !q.RequireConsistent {
+		return nil
+	}
+	if err := s.raft.VerifyLeader().Error(); err != nil {
+		return errNotLeader
+	}
+	if !s.ready.readyFor(s.raft.CurrentTerm()) {
+		return errNotLeader
+	}
+	return nil
 }
 
 func (s *Server) runOnce(fn queryFn, meta *catalog.QueryMeta) error {
