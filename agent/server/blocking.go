@@ -32,9 +32,8 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		defer cancel()
 	}
 	for {
-		// Every run of a ?consistent query first confirms leadership
-		// with a quorum, as Consul does: a check made before a long wait
-		// says nothing about the state the query answers from after it.
+		// A check made before a long wait says nothing about the state
+		// the query answers from after it: every run checks again.
 		if err := s.consistentRead(q); err != nil {
 			return err
 		}
@@ -75,18 +74,23 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 	}
 }
 
-// consistentRead confirms, for a ?consistent query, that this server
-// still leads a quorum and is ready for this term; errNotLeader sends the
-// caller's route to whichever server leads now.
+// consistentRead confirms that this server may still answer q: any
+// server for ?stale; for a default read, a server that Raft still has as
+// leader (it steps down once its lease runs out without a quorum) and
+// that is ready for its term; for ?consistent, also a quorum round
+// (VerifyLeader), as Consul does. errNotLeader sends the caller's route
+// to whichever server leads now.
 func (s *Server) consistentRead(q *catalog.QueryOptions) error {
-	if !q.RequireConsistent {
+	if q.AllowStale && !q.RequireConsistent {
 		return nil
 	}
-	if err := s.raft.VerifyLeader().Error(); err != nil {
+	if !s.IsLeader() || !s.ready.readyFor(s.raft.CurrentTerm()) {
 		return errNotLeader
 	}
-	if !s.ready.readyFor(s.raft.CurrentTerm()) {
-		return errNotLeader
+	if q.RequireConsistent {
+		if err := s.raft.VerifyLeader().Error(); err != nil {
+			return errNotLeader
+		}
 	}
 	return nil
 }
