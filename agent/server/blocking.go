@@ -18,11 +18,6 @@ type queryFn func(ws memdb.WatchSet, st *state.Store) error
 // each time a watched channel fires until the result's index passes the
 // caller's or the wait runs out.
 func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, meta *catalog.QueryMeta, fn queryFn) error {
-	if q.RequireConsistent {
-		if err := s.raft.VerifyLeader().Error(); err != nil {
-			return errNotLeader
-		}
-	}
 	var cancel context.CancelFunc
 	if q.MinQueryIndex > 0 {
 		defer s.metrics.BlockingQueryStarted()()
@@ -38,6 +33,11 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		defer cancel()
 	}
 	for {
+		// A check made before a long wait says nothing about the state
+		// the query answers from after it: every run checks again.
+		if err := s.consistentRead(q); err != nil {
+			return err
+		}
 		st := s.fsm.State()
 		ws := memdb.NewWatchSet()
 		// A snapshot restore swaps the store; re-run against the new one.
@@ -60,6 +60,9 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 			// The wait ran out: answer with what we have, as Consul does.
 			// A caller that went away gets nothing.
 			if cancel != nil && ctx.Err() == context.DeadlineExceeded {
+				if err := s.consistentRead(q); err != nil {
+					return err
+				}
 				return s.runOnce(fn, meta)
 			}
 			return ctx.Err()
@@ -70,6 +73,27 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 		default:
 		}
 	}
+}
+
+// consistentRead confirms that this server may still answer q: any
+// server for ?stale; for a default read, a server that Raft still has as
+// leader (it steps down once its lease runs out without a quorum) and
+// that is ready for its term; for ?consistent, also a quorum round
+// (VerifyLeader), as Consul does. errNotLeader sends the caller's route
+// to whichever server leads now.
+func (s *Server) consistentRead(q *catalog.QueryOptions) error {
+	if q.AllowStale && !q.RequireConsistent {
+		return nil
+	}
+	if !s.IsLeader() || !s.ready.readyFor(s.raft.CurrentTerm()) {
+		return errNotLeader
+	}
+	if q.RequireConsistent {
+		if err := s.raft.VerifyLeader().Error(); err != nil {
+			return errNotLeader
+		}
+	}
+	return nil
 }
 
 func (s *Server) runOnce(fn queryFn, meta *catalog.QueryMeta) error {
