@@ -158,7 +158,9 @@ func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Conf
 			t.Fatal(err)
 		}
 	}
-	WaitFor(t, 20*time.Second, "every agent sees every other alive", func() error {
+	// Generous: when the whole suite runs, process clusters and this one
+	// share 2 cores, and a starved member is suspected and must refute.
+	WaitFor(t, 45*time.Second, "every agent sees every other alive", func() error {
 		for _, a := range all {
 			alive := 0
 			for _, m := range a.Members() {
@@ -175,7 +177,7 @@ func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Conf
 	// One client for all probes: a new one each time would leave its idle
 	// connections behind and run into the per-client connection limit.
 	probe := Client(t, srvs[0])
-	WaitFor(t, 20*time.Second, "a leader that serves reads", func() error {
+	WaitFor(t, 45*time.Second, "a leader that serves reads", func() error {
 		_, _, err := probe.KV().Get("agenttest-ready-probe", nil)
 		if err != nil && strings.Contains(err.Error(), "403") {
 			return nil // ACLs refused it: a leader that serves answered
