@@ -191,7 +191,9 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error
 	if key == "" {
 		return badRequest("Missing key name")
 	}
-	if err := conflicting(q, "cas", "acquire", "release"); err != nil {
+	// Consul takes ?cas together with ?acquire or ?release, and clients
+	// (Patroni among them) send both; only acquire with release conflicts.
+	if err := conflicting(q, "acquire", "release"); err != nil {
 		return err
 	}
 	flags, _, err := uintParam(q, "flags")
@@ -213,7 +215,7 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error
 	}
 	conditional := true
 	switch {
-	case isCAS:
+	case isCAS && !hasParam(q, "acquire") && !hasParam(q, "release"):
 		args.Op = catalog.KVCAS
 		args.Entry.ModifyIndex = cas
 	case hasParam(q, "acquire"):
@@ -229,11 +231,36 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error
 	default:
 		conditional = false
 	}
+	if isCAS && args.Op != catalog.KVCAS {
+		// A lock or unlock that must also find the key at ?cas: both in
+		// one transaction, so neither happens without the other. Where
+		// Consul lets the lock win and drops the index, concord keeps it:
+		// a client that sends an index expects it to be checked.
+		return s.kvLockCAS(w, r, args, cas)
+	}
 	var ok bool
 	if err := s.agent.RPC(r.Context(), catalog.MethodKVApply, args, &ok); err != nil {
 		return err
 	}
 	return writeJSON(w, r, http.StatusOK, ok || !conditional)
+}
+
+// kvLockCAS applies a lock or unlock only if the key's ModifyIndex is cas
+// (0: the key must not exist), answering true or false like a CAS.
+func (s *Server) kvLockCAS(w http.ResponseWriter, r *http.Request, args *catalog.KVRequest, cas uint64) error {
+	check := &catalog.TxnKVOp{Verb: catalog.KVCheckIndex, Entry: catalog.KVEntry{Key: args.Entry.Key, ModifyIndex: cas}}
+	if cas == 0 {
+		check = &catalog.TxnKVOp{Verb: catalog.KVCheckNotExists, Entry: catalog.KVEntry{Key: args.Entry.Key}}
+	}
+	txn := &catalog.TxnRequest{
+		WriteRequest: args.WriteRequest,
+		Ops:          catalog.TxnOps{{KV: check}, {KV: &catalog.TxnKVOp{Verb: args.Op, Entry: args.Entry}}},
+	}
+	var out catalog.TxnResponse
+	if err := s.agent.RPC(r.Context(), catalog.MethodTxnApply, txn, &out); err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, len(out.Errors) == 0)
 }
 
 // readKVValue reads a KV PUT body of at most MaxKVSize bytes. A larger

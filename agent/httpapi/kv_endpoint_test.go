@@ -113,7 +113,7 @@ func TestKVRawHTTP(t *testing.T) {
 		{"PUT", "/v1/kv/a?cas=-1", `Invalid cas: "-1" is not an unsigned integer`},
 		{"PUT", "/v1/kv/a?acquire=", "Missing session: ?acquire needs a session ID"},
 		{"PUT", "/v1/kv/a?release", "Missing session: ?release needs a session ID"},
-		{"PUT", "/v1/kv/a?cas=1&acquire=abc", "Conflicting flags: ?cas and ?acquire cannot be used together"},
+		{"PUT", "/v1/kv/a?acquire=abc&release=abc", "Conflicting flags: ?acquire and ?release cannot be used together"},
 		{"DELETE", "/v1/kv/a?recurse&cas=3", "Conflicting flags: ?recurse and ?cas cannot be used together"},
 		{"GET", "/v1/kv/a?index=x", "Invalid index"},
 	}
