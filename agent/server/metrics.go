@@ -30,6 +30,10 @@ type Metrics interface {
 	// ACLResolved records a token resolution and whether the cache
 	// answered.
 	ACLResolved(took time.Duration, cacheHit bool)
+	// RaftSnapshotStep records one step of a Raft snapshot or restore:
+	// "raft.snapshot.create", "raft.snapshot.persist",
+	// "raft.fsm.snapshot", "raft.fsm.restore".
+	RaftSnapshotStep(step string, took time.Duration)
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -42,6 +46,7 @@ func (noMetrics) FSMApplied(string, time.Duration)       {}
 func (noMetrics) Applied(string, time.Duration)          {}
 func (noMetrics) LeadershipChanged(bool)                 {}
 func (noMetrics) ACLResolved(time.Duration, bool)        {}
+func (noMetrics) RaftSnapshotStep(string, time.Duration) {}
 
 // measure records a leader write of kind that started at start:
 // defer s.measure("kvs_apply", time.Now()).
