@@ -149,9 +149,6 @@ fi
 if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload
 	systemctl enable "$unit"
-	if [ "$role" = server ]; then
-		systemctl enable concord-snapshot.timer
-	fi
 	if [ "$start" = 1 ]; then
 		systemctl restart "$unit"
 	fi
@@ -159,3 +156,6 @@ else
 	echo "note: systemd is not running; enable $unit yourself"
 fi
 echo "installed concord ($role); edit /etc/concord.d, then: concord validate /etc/concord.d && systemctl start $unit"
+if [ "$role" = server ]; then
+	echo "hourly snapshots: systemctl enable --now concord-snapshot.timer on one or two servers (docs/operations.md)"
+fi
