@@ -188,3 +188,49 @@ func assertNoRouteLabel(t *testing.T, fams map[string]*dto.MetricFamily) {
 		}
 	}
 }
+
+// TestMetricsForwarding: a client agent counts the RPCs it makes; a
+// follower counts the calls it forwards to the leader.
+func TestMetricsForwarding(t *testing.T) {
+	srvs, clis := agenttest.StartCluster(t, 2, 1)
+	var follower *agent.Agent
+	agenttest.WaitFor(t, 30*time.Second, "a follower", func() error {
+		for _, s := range srvs {
+			fams, _ := scrape(t, s.HTTPAddrs()[0].String(), "")
+			if l, err := agenttest.Client(t, s).Status().Leader(); err == nil && l != "" && sum(fams, "concord_server_isLeader", nil) == 0 {
+				follower = s
+				return nil
+			}
+		}
+		return fmt.Errorf("no follower yet")
+	})
+	clientAddr := clis[0].HTTPAddrs()[0].String()
+	followerAddr := follower.HTTPAddrs()[0].String()
+	cBefore, _ := scrape(t, clientAddr, "")
+	fBefore, _ := scrape(t, followerAddr, "")
+	for _, name := range []string{"concord_client_rpc", "concord_client_rpc_failed"} {
+		if _, ok := cBefore[name]; !ok {
+			t.Errorf("family %s missing on the client", name)
+		}
+	}
+	for _, a := range []string{clientAddr, followerAddr} {
+		cfg := api.DefaultConfig()
+		cfg.Address = a
+		c, err := api.NewClient(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.KV().Put(&api.KVPair{Key: "fwd/" + a, Value: []byte("1")}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cAfter, _ := scrape(t, clientAddr, "")
+	fAfter, _ := scrape(t, followerAddr, "")
+	if b, a := sum(cBefore, "concord_client_rpc", nil), sum(cAfter, "concord_client_rpc", nil); !(a > b) {
+		t.Errorf("client_rpc did not rise: %v -> %v", b, a)
+	}
+	kvs := map[string]string{"method": "KVS.Apply"}
+	if b, a := max(sum(fBefore, "concord_rpc_forward", kvs), 0), sum(fAfter, "concord_rpc_forward", kvs); !(a > b) {
+		t.Errorf("rpc_forward{KVS.Apply} on the follower did not rise: %v -> %v", b, a)
+	}
+}

@@ -25,6 +25,9 @@ type Registry struct {
 	rpcCall     *prometheus.SummaryVec
 	rpcQuery    prometheus.Counter
 	rpcBlocking prometheus.Gauge
+	rpcForward  *prometheus.CounterVec
+	clientRPC   prometheus.Counter
+	clientFail  prometheus.Counter
 
 	raftApply    prometheus.Counter
 	raftCommit   prometheus.Summary
@@ -104,6 +107,10 @@ func New(prefix string) (*Registry, error) {
 	r.rpcQuery = counter("rpc.query", "Blocking queries this server started.")
 	r.rpcBlocking = prometheus.NewGauge(prometheus.GaugeOpts{Name: n("rpc.queries_blocking"),
 		Help: "Blocking queries this server is waiting on now."})
+	r.rpcForward = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.forward"),
+		Help: "RPCs this server sent on to the Raft leader, by method."}, []string{"method"})
+	r.clientRPC = counter("client.rpc", "RPCs this client agent made to the servers.")
+	r.clientFail = counter("client.rpc.failed", "RPC attempts of this client agent that failed (each retry counts).")
 	r.raftApply = counter("raft.apply", "Raft commands this server applied as leader.")
 	r.raftCommit = summary("raft.commitTime", "Time (ms) from a leader's Raft apply until the command was committed and applied to its FSM.")
 	r.fsmApply = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n("raft.fsm.apply"),
@@ -148,6 +155,7 @@ func New(prefix string) (*Registry, error) {
 	}
 
 	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
+		r.rpcForward, r.clientRPC, r.clientFail,
 		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
 		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss, r.checkRuns,
 		collectors.NewGoCollector(),
@@ -267,3 +275,14 @@ func (r *Registry) RaftSnapshotStep(step string, took time.Duration) {
 func (r *Registry) CheckRan(status string) {
 	r.checkRuns.WithLabelValues(status).Inc()
 }
+
+// RPCForwarded counts a call a follower sent on to the leader.
+func (r *Registry) RPCForwarded(method string) {
+	r.rpcForward.WithLabelValues(method).Inc()
+}
+
+// ClientRPC counts one RPC a client agent made (retries not counted).
+func (r *Registry) ClientRPC() { r.clientRPC.Inc() }
+
+// ClientRPCFailed counts one failed attempt of a client agent's RPC.
+func (r *Registry) ClientRPCFailed() { r.clientFail.Inc() }

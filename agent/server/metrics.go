@@ -34,6 +34,8 @@ type Metrics interface {
 	// "raft.snapshot.create", "raft.snapshot.persist",
 	// "raft.fsm.snapshot", "raft.fsm.restore".
 	RaftSnapshotStep(step string, took time.Duration)
+	// RPCForwarded counts a call this server sent on to the leader.
+	RPCForwarded(method string)
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -47,6 +49,7 @@ func (noMetrics) Applied(string, time.Duration)          {}
 func (noMetrics) LeadershipChanged(bool)                 {}
 func (noMetrics) ACLResolved(time.Duration, bool)        {}
 func (noMetrics) RaftSnapshotStep(string, time.Duration) {}
+func (noMetrics) RPCForwarded(string)                    {}
 
 // measure records a leader write of kind that started at start:
 // defer s.measure("kvs_apply", time.Now()).
