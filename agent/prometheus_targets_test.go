@@ -1,16 +1,21 @@
 package agent_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/concord-dev/concord/agent/agenttest"
 	"github.com/concord-dev/concord/agent/config"
+	ctls "github.com/concord-dev/concord/tls"
 )
 
 type targetGroup struct {
@@ -45,7 +50,7 @@ func getTargets(t *testing.T, addr, query, token string) ([]targetGroup, int) {
 }
 
 func TestPrometheusTargets(t *testing.T) {
-	srvs, clis := agenttest.StartCluster(t, 1, 2)
+	srvs, _ := agenttest.StartCluster(t, 1, 2)
 	addr := srvs[0].HTTPAddrs()[0].String()
 	_, port, _ := net.SplitHostPort(addr)
 	var groups []targetGroup
@@ -73,7 +78,6 @@ func TestPrometheusTargets(t *testing.T) {
 	if fmt.Sprint(nodes) != "[c1 c2 s1]" {
 		t.Errorf("nodes %v", nodes)
 	}
-	_ = clis
 
 	// ?port names the fleet's HTTP port; a bad one is refused.
 	groups, _ = getTargets(t, addr, "?port=8500", "")
@@ -110,5 +114,41 @@ func TestPrometheusTargetsACL(t *testing.T) {
 	groups, code := getTargets(t, addr, "", "")
 	if code != http.StatusOK || len(groups) != 0 {
 		t.Errorf("anonymous: status %d, %d groups; want 200 and none", code, len(groups))
+	}
+}
+
+// TestPrometheusTargetsHTTPS: asked over HTTPS, the targets are the
+// HTTPS port with __scheme__ https.
+func TestPrometheusTargetsHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey, err := ctls.GenerateCA(ctls.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "consul-agent-ca.pem")
+	if err := os.WriteFile(caFile, []byte(ca), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, key := certFiles(t, dir, ca, caKey, ctls.KindServer)
+	a, _, _ := agenttest.StartDevWith(t, func(cfg *config.Config) {
+		cfg.TLS.HTTPS = config.TLSScope{CAFile: caFile, CertFile: cert, KeyFile: key}
+		cfg.Ports.HTTPS = 0
+	})
+	httpsAddr := a.HTTPSAddrs()[0].String()
+	_, port, _ := net.SplitHostPort(httpsAddr)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(ca))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	resp, err := hc.Get("https://" + httpsAddr + "/v1/catalog/prometheus-targets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var groups []targetGroup
+	if err := json.NewDecoder(resp.Body).Decode(&groups); err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].Targets[0] != "127.0.0.1:"+port || groups[0].Labels["__scheme__"] != "https" {
+		t.Errorf("over HTTPS: %+v, want 127.0.0.1:%s with __scheme__ https", groups, port)
 	}
 }
