@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/concord-dev/concord/agent"
@@ -83,7 +84,8 @@ func runAgent(args []string) int {
 				status := "STATUS=serving"
 				if err := a.Reload(); err != nil {
 					logger.Error("reload", "error", err)
-					status = "STATUS=serving; the last reload failed: " + err.Error()
+					// One line: sd_notify separates assignments by newlines.
+					status = "STATUS=serving; the last reload failed: " + strings.ReplaceAll(err.Error(), "\n", " ")
 				}
 				notify(sdnotify.Ready, status)
 				continue
