@@ -169,9 +169,11 @@ function keyPage(ctx, key) {
 
   let entry = null; // what the form was loaded from: its ModifyIndex guards the save
   let busy = false;
+  let conflicted = false; // a conflict notice is up and says it all
 
   const load = (e) => {
     entry = e;
+    conflicted = false;
     const v = decodeValue(e.Value);
     value.value = v.text;
     value.readOnly = v.binary;
@@ -204,6 +206,8 @@ function keyPage(ctx, key) {
     }
     const mine = value.value;
     const saving = what === 'saved';
+    conflicted = true;
+    replace(remote);
     const overwrite = h('button', { type: 'button', class: 'danger', id: 'kv-overwrite' }, saving ? 'Overwrite with my text' : 'Delete anyway');
     const take = h('button', { type: 'button', id: 'kv-take-theirs' }, theirs ? 'Discard mine and load theirs' : 'Discard mine');
     replace(alerts, notice('warning', `Not ${what}: someone else changed this key after you opened it.`,
@@ -216,6 +220,7 @@ function keyPage(ctx, key) {
       // The guard moves to the version just shown: a third change in the
       // meantime is caught again.
       entry = theirs || { ModifyIndex: 0, Flags: 0 };
+      conflicted = false;
       value.value = mine;
       replace(alerts);
       if (saving) doSave();
@@ -291,7 +296,7 @@ function keyPage(ctx, key) {
       }
       return;
     }
-    if (busy) return;
+    if (busy || conflicted) return;
     if (!latest || latest.ModifyIndex !== entry.ModifyIndex) {
       replace(remote, notice('warning', latest
         ? `This key changed elsewhere (now at modify index ${latest.ModifyIndex}).`

@@ -8,7 +8,7 @@ export function tokenPage(ctx) {
   const { client, main, route } = ctx;
   const next = route.params.next && route.params.next.startsWith('#/') ? route.params.next : '';
   const status = h('div');
-  const input = h('input', { type: 'password', id: 'token-input', autocomplete: 'off', spellcheck: 'false', class: 'grow', 'aria-describedby': 'token-hint' });
+  const input = h('input', { type: 'password', id: 'token-input', autocomplete: 'off', spellcheck: 'false', class: 'wide', 'aria-describedby': 'token-hint' });
   const save = h('button', { type: 'submit', class: 'primary', id: 'token-save' }, 'Save token');
   const clear = h('button', { type: 'button', id: 'token-clear' }, 'Clear token');
   const form = h('form', { class: 'panel' },
