@@ -131,10 +131,34 @@ func eval[T any](b *browser, ctx context.Context, expr string) T {
 	return v
 }
 
-// shoot saves the page at laptop and phone sizes, and goes back to the
-// laptop size.
+// a11yAudit lists what on the page a keyboard or screen reader user
+// could not use: form fields without a label, buttons and links without
+// a name, links without a target, controls taken out of the tab order.
+const a11yAudit = `(() => {
+  const problems = [];
+  const show = (el) => el.outerHTML.slice(0, 100);
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('no label: ' + show(el));
+  }
+  for (const el of document.querySelectorAll('button, a')) {
+    if (!el.textContent.trim() && !el.getAttribute('aria-label')) problems.push('no name: ' + show(el));
+    if (el.tagName === 'A' && !el.getAttribute('href')) problems.push('link without href: ' + show(el));
+    if (el.tabIndex < 0) problems.push('not focusable: ' + show(el));
+  }
+  for (const el of document.querySelectorAll('[onclick], div[tabindex], span[tabindex]')) problems.push('not a real control: ' + show(el));
+  for (const el of document.querySelectorAll('.health')) {
+    if (!/passing|warning|critical/.test(el.innerText)) problems.push('health without a word: ' + show(el));
+  }
+  return problems;
+})()`
+
+// shoot checks the page with a11yAudit and saves it at laptop and phone
+// sizes, ending at the laptop size.
 func (b *browser) shoot(ctx context.Context, name string) {
 	b.t.Helper()
+	for _, p := range eval[[]string](b, ctx, a11yAudit) {
+		b.t.Errorf("page %s: %s", name, p)
+	}
 	for _, size := range []struct{ w, h int64 }{{390, 844}, {1280, 800}} {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
 			b.t.Fatalf("viewport for %s: %v", name, err)
@@ -255,6 +279,16 @@ func testLive(b *browser) {
 	b.do(ctx, "sessions", chromedp.Navigate(base+"/ui/#/sessions"))
 	b.waitFor(ctx, "the session", `document.body.innerText.includes('e2e-lock')`)
 	b.shoot(ctx, "sessions")
+	b.do(ctx, "invalidate", chromedp.Click(`main tbody button`))
+	b.waitFor(ctx, "the session gone", `document.body.innerText.includes('There are no sessions.')`)
+	if s, _, err := c.Session().Info(sid, nil); err != nil || s != nil {
+		t.Errorf("after Invalidate the API reads %+v, %v", s, err)
+	}
+
+	// An unknown datacenter is an error on the page, and the switcher
+	// shows which one was asked for.
+	b.do(ctx, "unknown dc", chromedp.Navigate(base+"/ui/#/services?dc=nowhere"))
+	b.waitFor(ctx, "the datacenter error", `document.querySelector('.notice-error') !== null && document.querySelector('#dc-select').value === 'nowhere'`)
 
 	b.do(ctx, "raft", chromedp.Navigate(base+"/ui/#/raft"))
 	b.waitFor(ctx, "the leader", `[...document.querySelectorAll('main tbody tr')].some(r => r.innerText.includes('leader'))`)

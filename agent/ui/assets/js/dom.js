@@ -96,3 +96,8 @@ export function filteredList(main, title, noun, hint) {
     parts.summary, parts.alerts, parts.body);
   return parts;
 }
+
+// count is "1 node", "3 nodes".
+export function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -3,7 +3,7 @@
 // services, every check's state) wake it; each change re-reads the node
 // list and the services' instances.
 import { watch, coalesce, isAbort } from '../api.js';
-import { h, replace, table, healthBadge, filteredList } from '../dom.js';
+import { h, replace, table, healthBadge, filteredList, count } from '../dom.js';
 import { errorNotice, hiddenNotice } from '../access.js';
 import { serviceNodes } from '../fleet.js';
 import { statuses } from '../health.js';
@@ -32,7 +32,7 @@ export function nodesPage(ctx) {
     const q = filter.value.trim().toLowerCase();
     const shown = list.filter((n) => !q || n.Node.toLowerCase().includes(q) || (n.Address || '').includes(q) ||
       (onNode.get(n.Node) || []).some((s) => s.toLowerCase().includes(q)));
-    summary.textContent = q ? `${shown.length} of ${list.length} nodes match` : `${list.length} nodes`;
+    summary.textContent = q ? `${shown.length} of ${count(list.length, 'node')} match` : count(list.length, 'node');
     if (list.length === 0 && nodes.filtered) summary.textContent = '';
     if (list.length === 0) {
       replace(body, nodes.filtered ? null : h('p', { class: 'empty' }, 'No nodes are registered.'));

@@ -2,7 +2,7 @@
 // counted by health, a filter box, kept live by two blocking queries
 // (the service list and every check's state).
 import { watch, coalesce, isAbort } from '../api.js';
-import { h, replace, table, tagList, healthBadge, filteredList } from '../dom.js';
+import { h, replace, table, tagList, healthBadge, filteredList, count } from '../dom.js';
 import { errorNotice, hiddenNotice } from '../access.js';
 import { serviceHealth } from '../fleet.js';
 import { countByHealth, worstOfCounts, statuses } from '../health.js';
@@ -31,7 +31,7 @@ export function servicesPage(ctx) {
     if (services.filtered) alerts.append(hiddenNotice('the services', names.length === 0));
     const q = filter.value.trim().toLowerCase();
     const shown = names.filter((n) => !q || n.toLowerCase().includes(q) || (all[n] || []).some((t) => t.toLowerCase().includes(q)));
-    summary.textContent = q ? `${shown.length} of ${names.length} services match` : `${names.length} services`;
+    summary.textContent = q ? `${shown.length} of ${count(names.length, 'service')} match` : count(names.length, 'service');
     if (names.length === 0 && services.filtered) summary.textContent = '';
     if (names.length === 0) {
       replace(body, services.filtered ? null : h('p', { class: 'empty' }, 'No services are registered.'));
