@@ -289,6 +289,9 @@ func testLive(b *browser) {
 	// shows which one was asked for.
 	b.do(ctx, "unknown dc", chromedp.Navigate(base+"/ui/#/services?dc=nowhere"))
 	b.waitFor(ctx, "the datacenter error", `document.querySelector('.notice-error') !== null && document.querySelector('#dc-select').value === 'nowhere'`)
+	// ?dc= on / carries through the redirect into the page's fragment.
+	b.do(ctx, "dc on /", chromedp.Navigate(base+"/?dc=dc1"))
+	b.waitFor(ctx, "services in dc1", `location.hash === '#/services?dc=dc1' && document.querySelector('tr[data-service="web"]') !== null`)
 
 	b.do(ctx, "raft", chromedp.Navigate(base+"/ui/#/raft"))
 	b.waitFor(ctx, "the leader", `[...document.querySelectorAll('main tbody tr')].some(r => r.innerText.includes('leader'))`)

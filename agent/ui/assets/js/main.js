@@ -33,7 +33,10 @@ let current = null; // the AbortController of the page on screen
 function render(focus) {
   const route = parseRoute(window.location.hash);
   if (!route) {
-    window.location.replace(link('services', {}));
+    // /?dc=dc2 redirects to /ui/?dc=dc2: the datacenter moves into the
+    // fragment, where every page reads it.
+    const dc = new URLSearchParams(window.location.search).get('dc') || '';
+    window.location.replace(link('services', { dc }));
     return;
   }
   if (current) current.abort();
