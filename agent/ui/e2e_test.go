@@ -233,8 +233,10 @@ func testLive(b *browser) {
 	}
 	b.shoot(ctx, "services")
 
-	// Failing the TTL check turns the row critical, on the open page.
-	b.do(ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.e2eMarker = 'still here'`))
+	// Failing the TTL check turns the row critical, on the open page. The
+	// keyboard focus, on web's link, survives the re-render.
+	b.do(ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.e2eMarker = 'still here'`),
+		chromedp.Focus(`tr[data-service="web"] a`))
 	failed := time.Now()
 	if err := c.Agent().FailTTL("web-ttl", "connection refused"); err != nil {
 		t.Fatal(err)
@@ -247,6 +249,9 @@ func testLive(b *browser) {
 	}
 	if m := eval[string](b, ctx, `window.e2eMarker || ''`); m != "still here" {
 		t.Error("the page reloaded to show the change")
+	}
+	if f := eval[string](b, ctx, `document.activeElement.getAttribute('href') || document.activeElement.tagName`); f != "#/services/web" {
+		t.Errorf("after the live update the focus is on %q, want web's link", f)
 	}
 	if word := eval[string](b, ctx, row+`.querySelector('.health').innerText`); !strings.Contains(word, "critical") {
 		t.Errorf("health is not written out: %q", word)

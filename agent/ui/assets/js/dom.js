@@ -27,11 +27,23 @@ export function append(el, ...children) {
   return el;
 }
 
-// replace swaps el's children for children.
+// replace swaps el's children for children. Live pages re-render while
+// someone may be tabbing through them, so if the focus was inside el it
+// moves to the new element that matches the old one (same tag, id, link
+// target and text), instead of falling back to the top of the page.
 export function replace(el, ...children) {
+  const active = document.activeElement;
+  const key = active && active !== el && el.contains(active) ? focusKey(active) : null;
   el.replaceChildren();
-  return append(el, children);
+  append(el, children);
+  if (key) {
+    const again = [...el.querySelectorAll(active.tagName)].find((e) => focusKey(e) === key);
+    if (again) again.focus();
+  }
+  return el;
 }
+
+const focusKey = (e) => `${e.tagName}|${e.id}|${e.getAttribute('href') || ''}|${e.textContent}`;
 
 const healthIcons = { passing: '\u2713', warning: '!', critical: '\u2715' };
 
