@@ -346,6 +346,14 @@ func testKV(b *browser, ctx context.Context, base string, c *api.Client) {
 	if got := kvValue(t, c, "e2e/greeting"); got != "mine" {
 		t.Fatalf("after overwrite the API reads %q", got)
 	}
+	// Delete asks first, with the focus on Cancel.
+	b.do(ctx, "delete", chromedp.Click("#kv-delete"))
+	b.waitFor(ctx, "the confirmation", `document.querySelector('#confirm-yes') !== null && document.activeElement.innerText === 'Cancel'`)
+	b.do(ctx, "confirm", chromedp.Click("#confirm-yes"))
+	b.waitFor(ctx, "back in the folder", `location.hash === '#/kv/e2e/' && document.body.innerText.includes('This folder is empty.')`)
+	if got := kvValue(t, c, "e2e/greeting"); got != "<missing>" {
+		t.Fatalf("after delete the API reads %q", got)
+	}
 }
 
 func kvValue(t *testing.T, c *api.Client, key string) string {

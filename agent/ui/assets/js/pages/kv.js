@@ -53,7 +53,7 @@ function flagsValue(input) {
 function confirmRow(box, question, yesLabel, onYes) {
   const cancel = h('button', { type: 'button', onclick: () => replace(box) }, 'Cancel');
   replace(box, notice('warning', question, h('div', { class: 'buttons' },
-    h('button', { type: 'button', class: 'danger', onclick: onYes }, yesLabel), cancel)));
+    h('button', { type: 'button', class: 'danger', id: 'confirm-yes', onclick: onYes }, yesLabel), cancel)));
   cancel.focus();
 }
 
