@@ -18,6 +18,7 @@ import (
 	"github.com/concord-dev/concord/agent/metrics"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
+	"github.com/concord-dev/concord/agent/ui"
 	"github.com/concord-dev/concord/agent/watches"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/state"
@@ -291,11 +292,19 @@ func (a *Agent) startHTTP() error {
 	if a.cfg.Ports.HTTP < 0 && !https {
 		return nil
 	}
+	var webUI http.Handler
+	if a.cfg.UI {
+		h, err := ui.New()
+		if err != nil {
+			return err
+		}
+		webUI = h
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Datacenter:  a.cfg.Datacenter,
 		NodeName:    a.cfg.NodeName,
 		Logger:      a.logger.Named("http"),
-		UIEnabled:   a.cfg.UI,
+		UI:          webUI,
 		EnableDebug: a.cfg.EnableDebug,
 		Metrics:     a.metrics,
 	}, a)

@@ -42,9 +42,9 @@ type Config struct {
 	DefaultWait, MaxWait time.Duration
 	// Logger receives unexpected errors; nil discards them.
 	Logger hclog.Logger
-	// UIEnabled serves a placeholder page on / and /ui/; when false those
-	// paths answer 404.
-	UIEnabled bool
+	// UI, when set, serves the web UI under /ui/ (package agent/ui), and
+	// / and /ui redirect there; when nil those paths answer 404.
+	UI http.Handler
 	// BodyReadTimeout bounds reading a request's body, from the moment its
 	// handler starts; zero means DefaultBodyReadTimeout. Requests without
 	// a body, such as blocking GETs, are not bounded by it.
@@ -216,14 +216,7 @@ func (s *Server) routes() []route {
 	if s.cfg.EnableDebug {
 		rs = append(rs, route{"/debug/pprof/", methodsDebug, s.debugPprof})
 	}
-	if s.cfg.UIEnabled {
-		rs = append(rs,
-			route{"/", methodsGet, s.uiPlaceholder},
-			route{"/ui", methodsGet, s.uiPlaceholder},
-			route{"/ui/", methodsGet, s.uiPlaceholder},
-		)
-	}
-	return rs
+	return append(rs, s.uiRoutes()...)
 }
 
 // lookup finds the route serving path, or nil.

@@ -59,7 +59,7 @@ func TestNewValidatesConfig(t *testing.T) {
 
 func TestUnknownPath(t *testing.T) {
 	_, ts, _ := newTestServer(t, nil)
-	for _, p := range []string{"/v1/nope", "/v1/catalog/nodesx", "/v1/", "/ui/", "/"} {
+	for _, p := range []string{"/v1/nope", "/v1/catalog/nodesx", "/v1/", "/ui/", "/ui", "/ui/index.html", "/"} {
 		resp, body := do(t, ts, "GET", p, nil)
 		expectStatus(t, resp, body, http.StatusNotFound)
 		if body != "no such endpoint: "+p {
@@ -99,20 +99,34 @@ func TestWrongMethod(t *testing.T) {
 	}
 }
 
-func TestUIPlaceholder(t *testing.T) {
-	_, ts, _ := newTestServer(t, func(c *Config) { c.UIEnabled = true })
-	for _, p := range []string{"/", "/ui", "/ui/", "/ui/services"} {
+func TestUIRoutes(t *testing.T) {
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ui "+r.URL.Path)
+	})
+	_, ts, _ := newTestServer(t, func(c *Config) { c.UI = ui })
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct{ path, location string }{
+		{"/", "/ui/"}, {"/ui", "/ui/"}, {"/?dc=dc2", "/ui/?dc=dc2"},
+	} {
+		resp, err := client.Get(ts.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != c.location {
+			t.Errorf("GET %s: %d to %q, want 302 to %q", c.path, resp.StatusCode, resp.Header.Get("Location"), c.location)
+		}
+	}
+	for _, p := range []string{"/ui/", "/ui/js/main.js"} {
 		resp, body := do(t, ts, "GET", p, nil)
 		expectStatus(t, resp, body, http.StatusOK)
-		if !strings.Contains(body, "concord: web UI arrives later") {
-			t.Errorf("GET %s: body %q", p, body)
-		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-			t.Errorf("GET %s: Content-Type %q", p, ct)
+		if body != "ui "+p {
+			t.Errorf("GET %s: body %q, want the UI handler's", p, body)
 		}
 	}
 	resp, body := do(t, ts, "GET", "/elsewhere", nil)
 	expectStatus(t, resp, body, http.StatusNotFound)
+	// The UI takes no writes: it is a client of /v1/ like any other.
 	resp, body = do(t, ts, "PUT", "/ui/", nil)
 	expectStatus(t, resp, body, http.StatusMethodNotAllowed)
 }
