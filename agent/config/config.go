@@ -108,10 +108,12 @@ type Config struct {
 	// shorten it.
 	AutoEncryptCertTTL time.Duration
 
-	// SessionTTLMin (the shortest session TTL accepted, 10s) and
+	// SessionTTLMin is the shortest session TTL a server accepts
+	// (session_ttl_min, Consul's key; 10s). Patroni sends half its ttl, so
+	// a Patroni ttl below 20 s needs it lowered, as with Consul.
 	// SessionTTLMultiplier (the grace before a session whose TTL lapsed is
-	// destroyed, 2) are not read from files either; tests shorten them.
-	// Zero keeps the server's defaults.
+	// destroyed, 2) is not read from files; tests shorten it. Zero keeps
+	// the server's defaults.
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
 
