@@ -95,7 +95,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		logger:     logger,
 		nodeID:     id,
 		tls:        tlsc,
-		pool:       rpc.NewPool(rpc.WithTLS(tlsc, cfg.Datacenter)),
+		pool:       rpc.NewPool(rpcOptions(cfg, tlsc)...),
 		router:     wan.NewRouter(cfg.Datacenter),
 		started:    time.Now(),
 		shutdownCh: make(chan struct{}),
@@ -152,6 +152,10 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	// memberlist's probe and suspicion counters land in this agent's
 	// registry (agent/metrics/gossip.go).
 	lcfg.Memberlist.MetricLabels = reg.MemberlistLabels("lan")
+	lcfg.ReconnectInterval = cfg.ReconnectInterval
+	if cfg.TestNetwork != nil {
+		lcfg.WrapTransport = cfg.TestNetwork.WrapGossip
+	}
 	a.lan, err = lan.New(lcfg)
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
@@ -251,12 +255,22 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	return a, nil
 }
 
+// rpcOptions are the pool's and the server port's: TLS, and a test's
+// network (Config.TestNetwork) under the dialers when one is set.
+func rpcOptions(cfg *config.Config, tlsc *ctls.Configurator) []rpc.Option {
+	opts := []rpc.Option{rpc.WithTLS(tlsc, cfg.Datacenter)}
+	if cfg.TestNetwork != nil {
+		opts = append(opts, rpc.WithDialer(cfg.TestNetwork.DialContext))
+	}
+	return opts
+}
+
 // listenServerPort binds the server port; port 0 (tests) binds and
 // advertises any free port. Once tlsc holds a certificate and a CA, the
 // port accepts TLS only.
 func listenServerPort(cfg *config.Config, advertise net.IP, logger hclog.Logger, tlsc *ctls.Configurator) (*rpc.Listener, error) {
 	bind := net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Server))
-	opts := []rpc.Option{rpc.WithTLS(tlsc, cfg.Datacenter)}
+	opts := rpcOptions(cfg, tlsc)
 	if cfg.AutoEncrypt.AllowTLS {
 		// A client without a certificate may ask for one, and nothing
 		// else (see rpc.AllowWithoutClientCert).
@@ -281,7 +295,13 @@ func (a *Agent) trackServers(events <-chan lan.Event, unsubscribe func()) {
 		case <-a.shutdownCh:
 			return
 		}
-		a.servers.update(a.lan.Members())
+		// Calls parked on a connection to a server gossip declared
+		// failed (its host died or is cut off) fail now and move to
+		// another server, rather than wait for yamux's keepalive to
+		// time out, up to 20 s later.
+		for _, addr := range a.servers.update(a.lan.Members()) {
+			a.pool.Drop(addr)
+		}
 	}
 }
 

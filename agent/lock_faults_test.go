@@ -1,12 +1,14 @@
 package agent_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +26,10 @@ import (
 type faultHold struct {
 	who        string
 	start, end time.Time // end is zero while held
+	// lost is when api.Lock's lost channel closed, for a contender that
+	// holds until it loses the lock (see lockContender's keep); it may
+	// come after end, when the contender's own guard let go first.
+	lost time.Time
 }
 
 type faultHolds struct {
@@ -42,6 +48,32 @@ func (l *faultHolds) finish(i int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.holds[i].end = time.Now()
+}
+
+func (l *faultHolds) lostAt(i int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holds[i].lost = time.Now()
+}
+
+// get is hold i as it is now.
+func (l *faultHolds) get(i int) faultHold {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holds[i]
+}
+
+// openSince is the index of who's hold that started after t and is still
+// held, or -1.
+func (l *faultHolds) openSince(who string, t time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, h := range l.holds {
+		if h.who == who && h.end.IsZero() && h.start.After(t) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (l *faultHolds) all() []faultHold {
@@ -80,7 +112,15 @@ func (l *faultHolds) firstStartAfter(t time.Time) time.Time {
 // failed (a leader change in between), so a round never leaves the key
 // held by a session nobody uses. It returns when stop closes, after at
 // most rounds rounds.
-func lockContender(name string, c *api.Client, key string, lockDelay, hold time.Duration, log *faultHolds, stop <-chan struct{}) {
+//
+// A round that begins while keep() is true holds until the lock is lost
+// instead, and follows Consul's advice for a holder that may be cut off:
+// it also lets go when guardLock cannot confirm with the servers that its
+// session still holds the key. Its recorded hold ends at the first of the
+// two; api.Lock's own notice (lost) is recorded apart, for the figure of
+// how long the client library alone would have believed it held a lock
+// the servers had taken back.
+func lockContender(name string, c *api.Client, key string, lockDelay, hold time.Duration, keep func() bool, log *faultHolds, stop <-chan struct{}) {
 	pause := func(d time.Duration) bool {
 		select {
 		case <-stop:
@@ -103,7 +143,22 @@ func lockContender(name string, c *api.Client, key string, lockDelay, hold time.
 			return
 		}
 		lost, err := l.Lock(stop)
-		if err == nil && lost != nil {
+		if err == nil && lost != nil && keep() {
+			i := log.begin(name)
+			select {
+			case <-lost:
+			case <-guardLock(c, key, id, lost, stop):
+			case <-stop:
+			}
+			log.finish(i)
+			select {
+			case <-lost:
+				log.lostAt(i)
+			case <-stop:
+			case <-time.After(keepLostLimit):
+			}
+			l.Unlock()
+		} else if err == nil && lost != nil {
 			i := log.begin(name)
 			select {
 			case <-lost:
@@ -127,14 +182,54 @@ func lockContender(name string, c *api.Client, key string, lockDelay, hold time.
 	}
 }
 
+// guardTimeout bounds guardLock's reads: a holder that cannot confirm its
+// lock with the servers within it lets go. keepLostLimit bounds how long
+// a keeping contender waits for api.Lock to notice a loss by itself.
+const (
+	guardTimeout  = 2 * time.Second
+	keepLostLimit = 90 * time.Second
+)
+
+// guardLock is the holder's side of Consul's caveat for locks: a holder
+// that cannot reach the servers must consider the lock lost, because the
+// servers may have invalidated its session behind a partition and handed
+// the lock on after the lock-delay. It reads key with ?consistent every
+// 250 ms, each read bounded by guardTimeout, and closes the returned
+// channel at the first read that fails, times out or shows another
+// session (or none), or when lost or stop closes.
+func guardLock(c *api.Client, key, session string, lost, stop <-chan struct{}) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		defer close(out)
+		for i := 0; i < 1_000_000; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
+			kv, _, err := c.KV().Get(key, (&api.QueryOptions{RequireConsistent: true}).WithContext(ctx))
+			cancel()
+			if err != nil || kv == nil || kv.Session != session {
+				return
+			}
+			select {
+			case <-lost:
+				return
+			case <-stop:
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
+	return out
+}
+
 // TestLockSafetyUnderFaults runs three servers and three client agents,
 // each client with an api.Lock contender on one key that holds for about
 // 700 ms at a time and records its hold intervals. It stops the leader
 // (Agent.Shutdown: no hand-off, no leave), waits for a new one, restarts
-// the stopped server on its old ports, and does it again; then it stops
-// the agent of the client whose contender holds the lock, without leave,
-// as an approximation of a partition (concord has no fault-injecting
-// transport, and ip netns is not available to the test).
+// the stopped server on its old ports, and does it again. Then it
+// partitions client c1 (agenttest.Faults under its server connections
+// and its gossip) while c1's contender holds the lock and keeps it until
+// it loses it, and heals the partition (see partitionFault). Last it
+// stops the agent of the client whose contender holds the lock, without
+// leave, as kill -9 would.
 //
 // What it asserts:
 //   - no two recorded hold intervals overlap at all. The lock-delay (1 s)
@@ -142,16 +237,19 @@ func lockContender(name string, c *api.Client, key string, lockDelay, hold time.
 //     back: the next holder may acquire only lock-delay after the session
 //     ended, and a holder whose agent reaches the servers sees the key
 //     change through its consistent blocking read within milliseconds;
-//     one whose agent is gone sees its read fail at once. (With a real
-//     partition the cut-off holder would notice only when its read times
-//     out; that window is not exercised here.)
+//     one whose agent is gone sees its read fail at once. A holder behind
+//     a partition sees nothing: its hold ends when its guard (guardLock)
+//     cannot reach the servers, as Consul advises, and how much later
+//     api.Lock alone would have noticed is measured;
 //   - after each leader fault, an acquisition follows within
 //     election + lock-delay + 5 s (5 s is api.Lock's fixed retry after an
 //     acquire refused under lock-delay), the election counted until a
 //     server reports a leader again;
-//   - after the client fault, the lock is held again within
-//     lock-delay + 5 s of the server invalidating the dead holder's
-//     session (gossip failure detection comes before that and is logged).
+//   - after the partition and after the client fault, the lock is held
+//     again within lock-delay + 5 s of the servers invalidating the cut
+//     or dead holder's session (gossip failure detection comes before
+//     that and is logged); the healed node is alive again and its
+//     contender holds the lock again.
 func TestLockSafetyUnderFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster test skipped in -short mode")
@@ -162,16 +260,25 @@ func TestLockSafetyUnderFaults(t *testing.T) {
 		hold      = 700 * time.Millisecond
 		slack     = 2 * time.Second // scheduling on two loaded cores
 	)
+	const partitioned = "c1" // the client agent whose network is cut
+	network := agenttest.NewFaults()
 	var cfgMu sync.Mutex
 	cfgs := map[string]*config.Config{}
 	srvs, clis := agenttest.StartClusterWith(t, 3, 3, func(c *config.Config) {
 		c.RPCHoldTimeout = 7 * time.Second
+		// Serf's 30 s would make the rejoin after the heal slow to wait for.
+		c.ReconnectInterval = 2 * time.Second
+		if c.NodeName == partitioned {
+			c.TestNetwork = network
+		}
 		cfgMu.Lock()
 		cfgs[c.NodeName] = c
 		cfgMu.Unlock()
 	})
 
 	var log faultHolds
+	var keeper atomic.Value // the name of the contender that holds until it loses the lock
+	keeper.Store("")
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() {
@@ -192,7 +299,8 @@ func TestLockSafetyUnderFaults(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lockContender(name, c, key, lockDelay, hold, &log, stop)
+			keep := func() bool { return keeper.Load().(string) == name }
+			lockContender(name, c, key, lockDelay, hold, keep, &log, stop)
 		}()
 	}
 	agenttest.WaitFor(t, 30*time.Second, "three hand-overs before any fault", func() error {
@@ -265,38 +373,25 @@ func TestLockSafetyUnderFaults(t *testing.T) {
 		})
 	}
 
-	// The "partition": stop the holder's client agent without leaving.
+	sc := agenttest.Client(t, live[len(live)-1])
+	partitionFault(t, partitioned, network, sc, agenttest.Client(t, clientOf[partitioned]), &log, &keeper, lockDelay, slack)
+
+	// A client agent that stops without leaving, the kill -9 case.
 	var victim string
-	agenttest.WaitFor(t, 20*time.Second, "a holder to cut off", func() error {
+	agenttest.WaitFor(t, 20*time.Second, "a holder to stop", func() error {
 		if victim = log.holder(); victim == "" {
 			return fmt.Errorf("nobody holds the lock right now")
 		}
 		return nil
 	})
-	sc := agenttest.Client(t, live[len(live)-1])
 	sessions, _, err := sc.Session().Node(victim, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clientOf[victim].Shutdown()
 	at := time.Now()
-	var ended time.Time
-	agenttest.WaitFor(t, 60*time.Second, "the cut-off node's sessions invalidated", func() error {
-		for _, s := range sessions {
-			if e, _, err := sc.Session().Info(s.ID, nil); err != nil || e != nil {
-				return fmt.Errorf("session %s still there (%v)", s.ID, err)
-			}
-		}
-		ended = time.Now()
-		return nil
-	})
-	var acquired time.Time
-	agenttest.WaitFor(t, lockDelay+5*time.Second+slack+10*time.Second, "an acquisition after the client fault", func() error {
-		if acquired = log.firstStartAfter(at); acquired.IsZero() {
-			return fmt.Errorf("no acquisition since the fault")
-		}
-		return nil
-	})
+	ended := waitSessionsGone(t, sc, sessions, "the stopped node's sessions invalidated")
+	acquired := waitAcquiredAfter(t, &log, at, lockDelay+5*time.Second+slack+10*time.Second, "an acquisition after the client fault")
 	t.Logf("client fault (%s stopped): sessions invalidated after %v, lock acquired %v after the fault",
 		victim, ended.Sub(at).Round(10*time.Millisecond), acquired.Sub(at).Round(10*time.Millisecond))
 	if acquired.Before(ended) {
@@ -345,4 +440,154 @@ func portOf(t *testing.T, addr string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// partitionFault cuts the network of client agent name (its server RPC
+// connections and its gossip, through the agenttest.Faults it runs on)
+// while its contender holds the lock in keep mode, and checks:
+//   - the contender's guard lets go within guardTimeout (+ one pause and
+//     slack) of the cut, before anyone else acquires;
+//   - the servers invalidate the cut node's sessions (gossip marks it
+//     failed, serfHealth goes critical) and the lock is held again within
+//     lock-delay + 5 s of that;
+//   - api.Lock on the cut agent notices the loss by itself, through the
+//     agent's RPC failing, within keepLostLimit; how long after the
+//     invalidation is logged: the belief a holder without a guard would
+//     have had;
+//   - after the heal the node is alive again on both sides and its
+//     contender holds the lock again.
+func partitionFault(t *testing.T, name string, network *agenttest.Faults, sc, vc *api.Client, log *faultHolds,
+	keeper *atomic.Value, lockDelay, slack time.Duration) {
+	t.Helper()
+	keepFrom := time.Now()
+	keeper.Store(name)
+	var vi int
+	agenttest.WaitFor(t, 60*time.Second, name+" holding the lock until it loses it", func() error {
+		if vi = log.openSince(name, keepFrom); vi < 0 {
+			return fmt.Errorf("%s does not hold it", name)
+		}
+		return nil
+	})
+	network.Cut()
+	cutAt := time.Now()
+	defer network.Heal()
+	// When the cut agent's own gossip gives up on the servers, for the log.
+	sawFailed := make(chan time.Time, 1)
+	go func() {
+		for i := 0; i < 600; i++ {
+			if members, err := vc.Agent().Members(false); err == nil {
+				for _, m := range members {
+					if m.Tags["role"] == "consul" && m.Status == int(lan.StatusFailed) {
+						sawFailed <- time.Now()
+						return
+					}
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	if h := log.get(vi); !h.end.IsZero() && h.end.Before(cutAt) {
+		t.Fatalf("%s let go at %s, before the cut at %s", name, h.end.Format("15:04:05.000"), cutAt.Format("15:04:05.000"))
+	}
+	// The servers still have the sessions: invalidation needs gossip's
+	// failure detection first.
+	sessions, _, err := sc.Session().Node(name, nil)
+	if err != nil || len(sessions) == 0 {
+		t.Fatalf("%s's sessions: %v, %v", name, sessions, err)
+	}
+	ended := waitSessionsGone(t, sc, sessions, "the partitioned node's sessions invalidated")
+	acquired := waitAcquiredAfter(t, log, cutAt, lockDelay+5*time.Second+slack+10*time.Second, "an acquisition after the partition")
+	agenttest.WaitFor(t, keepLostLimit, "api.Lock on the cut-off agent noticing the loss", func() error {
+		if log.get(vi).lost.IsZero() {
+			return fmt.Errorf("%s's api.Lock still believes it holds the lock", name)
+		}
+		return nil
+	})
+	h := log.get(vi)
+	select {
+	case at := <-sawFailed:
+		t.Logf("partition of %s: it saw a server failed %v after the cut", name, at.Sub(cutAt).Round(10*time.Millisecond))
+	default:
+		t.Logf("partition of %s: it saw no server failed before api.Lock noticed", name)
+	}
+	t.Logf("partition of %s: its guard let go %v after the cut; sessions invalidated after %v; lock acquired by another %v after the cut; "+
+		"api.Lock's own lost channel closed %v after the cut, %v after the invalidation",
+		name, h.end.Sub(cutAt).Round(10*time.Millisecond), ended.Sub(cutAt).Round(10*time.Millisecond),
+		acquired.Sub(cutAt).Round(10*time.Millisecond), h.lost.Sub(cutAt).Round(10*time.Millisecond),
+		h.lost.Sub(ended).Round(10*time.Millisecond))
+	if d := h.end.Sub(cutAt); d > guardTimeout+250*time.Millisecond+slack {
+		t.Errorf("partition: the cut-off holder's guard let go %v after the cut, beyond %v + 250 ms (+%v slack)", d, guardTimeout, slack)
+	}
+	if !h.end.Before(acquired) {
+		t.Errorf("partition: the lock was acquired at %s while the cut-off holder still held it (until %s)",
+			acquired.Format("15:04:05.000"), h.end.Format("15:04:05.000"))
+	}
+	if d := acquired.Sub(ended); d > lockDelay+5*time.Second+slack {
+		t.Errorf("partition: lock acquired %v after the session ended, beyond lock-delay + 5 s (+%v slack)", d, slack)
+	}
+
+	keeper.Store("")
+	network.Heal()
+	healedAt := time.Now()
+	agenttest.WaitFor(t, 60*time.Second, name+" alive again on both sides of the healed partition", func() error {
+		members, err := sc.Agent().Members(false)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.Name == name && m.Status != int(lan.StatusAlive) {
+				return fmt.Errorf("a server sees %s with status %d", name, m.Status)
+			}
+		}
+		members, err = vc.Agent().Members(false)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.Status != int(lan.StatusAlive) && m.Tags["role"] == "consul" {
+				return fmt.Errorf("%s sees server %s with status %d", name, m.Name, m.Status)
+			}
+		}
+		return nil
+	})
+	agenttest.WaitFor(t, 60*time.Second, name+"'s contender holding the lock again", func() error {
+		for _, h := range log.all() {
+			if h.who == name && h.start.After(healedAt) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s has not held the lock since the heal", name)
+	})
+	t.Logf("partition of %s healed: alive again and holding the lock %v after the heal", name, time.Since(healedAt).Round(10*time.Millisecond))
+}
+
+// waitSessionsGone waits up to 60 s until a server no longer has any of
+// sessions, and returns when it saw that.
+func waitSessionsGone(t *testing.T, sc *api.Client, sessions []*api.SessionEntry, what string) time.Time {
+	t.Helper()
+	var ended time.Time
+	agenttest.WaitFor(t, 60*time.Second, what, func() error {
+		for _, s := range sessions {
+			if e, _, err := sc.Session().Info(s.ID, nil); err != nil || e != nil {
+				return fmt.Errorf("session %s still there (%v)", s.ID, err)
+			}
+		}
+		ended = time.Now()
+		return nil
+	})
+	return ended
+}
+
+// waitAcquiredAfter waits up to d for an acquisition after at and returns
+// its time.
+func waitAcquiredAfter(t *testing.T, log *faultHolds, at time.Time, d time.Duration, what string) time.Time {
+	t.Helper()
+	var acquired time.Time
+	agenttest.WaitFor(t, d, what, func() error {
+		if acquired = log.firstStartAfter(at); acquired.IsZero() {
+			return fmt.Errorf("no acquisition since %s", at.Format("15:04:05.000"))
+		}
+		return nil
+	})
+	return acquired
 }

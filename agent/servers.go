@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/concord-dev/concord/lan"
@@ -21,8 +22,9 @@ type serverList struct {
 func newServerList(dc string) *serverList { return &serverList{dc: dc} }
 
 // update replaces the list from the pool's members, keeping the current
-// choice when it is still alive.
-func (l *serverList) update(members []lan.Member) {
+// choice when it is still alive. It returns the servers that were in the
+// list and are not any more (failed, left or gone).
+func (l *serverList) update(members []lan.Member) (gone []string) {
 	var addrs []string
 	for _, m := range members {
 		srv, ok := lan.ServerFromMember(m)
@@ -37,6 +39,11 @@ func (l *serverList) update(members []lan.Member) {
 	if len(l.servers) > 0 {
 		cur = l.servers[l.next%len(l.servers)]
 	}
+	for _, old := range l.servers {
+		if !slices.Contains(addrs, old) {
+			gone = append(gone, old)
+		}
+	}
 	l.servers = addrs
 	l.next = 0
 	for i, a := range addrs {
@@ -44,6 +51,7 @@ func (l *serverList) update(members []lan.Member) {
 			l.next = i
 		}
 	}
+	return gone
 }
 
 // pick returns the server to call, or "" when none is known.

@@ -65,6 +65,10 @@ type Config struct {
 	KeyringTimeout time.Duration
 	// ReconnectTimeout: failed members are reaped after this (default 72h).
 	ReconnectTimeout time.Duration
+	// ReconnectInterval: how often one failed member is contacted again,
+	// so members on both sides of a healed partition find each other
+	// (default 30s, serf's).
+	ReconnectInterval time.Duration
 	// TombstoneTimeout: left members are reaped after this (default 24h).
 	TombstoneTimeout time.Duration
 	Logger           hclog.Logger // nil discards
@@ -72,6 +76,12 @@ type Config struct {
 	// fires included. It is called from memberlist's goroutines and
 	// must not block. nil drops them.
 	OnUserEvent func(UserEvent)
+	// WrapTransport, when set, is handed the UDP and TCP transport the
+	// pool would gossip over and returns the one it uses instead: tests
+	// wrap it to drop gossip to and from chosen members (a partition).
+	// nil, always in production, leaves memberlist to make and use its
+	// own.
+	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
 	// Memberlist is the preset memberlist configuration (timings,
 	// transport); nil means memberlist.DefaultLANConfig(). New works on a
 	// copy and overrides the name, addresses, key, logger and delegates.
@@ -131,6 +141,9 @@ func (c *Config) normalized() (*Config, error) {
 	}
 	if out.ReconnectTimeout <= 0 {
 		out.ReconnectTimeout = DefaultReconnectTimeout
+	}
+	if out.ReconnectInterval <= 0 {
+		out.ReconnectInterval = DefaultReconnectInterval
 	}
 	if out.TombstoneTimeout <= 0 {
 		out.TombstoneTimeout = DefaultTombstoneTimeout

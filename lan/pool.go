@@ -138,12 +138,21 @@ func New(cfg *Config) (*Pool, error) {
 		RetransmitMult: max(p.mlConf.RetransmitMult, minIntentRetransmitMult),
 	}
 	p.queue.QueueBroadcast(newQueueKeeper(p.mlConf.UDPBufferSize))
+	wrapped := c.WrapTransport != nil && p.mlConf.Transport == nil
+	if wrapped {
+		if err := wrappedTransport(p.mlConf, c.WrapTransport); err != nil {
+			return nil, err
+		}
+	}
 	ml, err := memberlist.Create(p.mlConf)
 	if err != nil {
+		if wrapped {
+			p.mlConf.Transport.Shutdown()
+		}
 		return nil, fmt.Errorf("lan: creating memberlist: %w", err)
 	}
 	p.ml = ml
-	go p.reaper(reapInterval(c.ReconnectTimeout, c.TombstoneTimeout))
+	go p.reaper(reapInterval(c.ReconnectTimeout, c.TombstoneTimeout), c.ReconnectInterval)
 	return p, nil
 }
 

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"context"
 	"net"
 	"os"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 // Config is the agent's runtime configuration: every field is Go-typed and
@@ -108,12 +111,25 @@ type Config struct {
 	// shorten it.
 	AutoEncryptCertTTL time.Duration
 
-	// SessionTTLMin (the shortest session TTL accepted, 10s) and
+	// SessionTTLMin is the shortest session TTL a server accepts
+	// (session_ttl_min, Consul's key; 10s). Patroni sends half its ttl, so
+	// a Patroni ttl below 20 s needs it lowered, as with Consul.
 	// SessionTTLMultiplier (the grace before a session whose TTL lapsed is
-	// destroyed, 2) are not read from files either; tests shorten them.
-	// Zero keeps the server's defaults.
+	// destroyed, 2) is not read from files; tests shorten it. Zero keeps
+	// the server's defaults.
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
+
+	// ReconnectInterval is how often the LAN pool contacts one failed
+	// member again (0: serf's 30 s); not read from files, as in Consul;
+	// tests shorten it.
+	ReconnectInterval time.Duration
+
+	// TestNetwork, when set, carries the agent's outgoing server-port
+	// connections and its LAN gossip, so a test can cut the agent off
+	// from the others (agenttest.Faults). It is never read from files and
+	// is nil in production, where the agent uses the sockets directly.
+	TestNetwork Network
 
 	DisableUpdateCheck bool
 	ServerName         string
@@ -358,4 +374,15 @@ type Telemetry struct {
 	// DisableHostname is accepted for Consul's configs: concord never
 	// puts the host name in a metric name.
 	DisableHostname bool
+}
+
+// Network is what an agent's connections to other agents go through when
+// a test sets Config.TestNetwork.
+type Network interface {
+	// DialContext opens the agent's TCP connections to server ports (RPC,
+	// and Raft on a server).
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	// WrapGossip is given the UDP and TCP transport of the agent's LAN
+	// gossip and returns the one to use.
+	WrapGossip(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
 }

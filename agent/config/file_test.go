@@ -52,6 +52,10 @@ func TestFileValues(t *testing.T) {
 				return c.RaftProtocol == 3 && c.RaftSnapshotThreshold == 100 && c.RaftTrailingLogs == 5 && c.RaftMultiplier == 10 &&
 					c.RPCHoldTimeout == 3*time.Second
 			}},
+		{"session_ttl_min", "a.json", `{"session_ttl_min": "5s"}`,
+			func(c *Config) bool { return c.SessionTTLMin == 5*time.Second }},
+		{"session_ttl_min yaml", "a.yaml", "session_ttl_min: 2s\n",
+			func(c *Config) bool { return c.SessionTTLMin == 2*time.Second }},
 		{"limits", "a.json", `{"limits": {"http_max_conns_per_client": 7}}`,
 			func(c *Config) bool { return c.HTTPMaxConnsPerClient == 7 }},
 		{"limits yaml, 0 is unlimited", "a.yaml", "limits:\n  http_max_conns_per_client: 0\n",

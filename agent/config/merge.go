@@ -44,6 +44,7 @@ type partial struct {
 	RaftSnapshotThreshold, RaftTrailingLogs *int
 	RaftSnapshotInterval, ReconnectTimeout  *time.Duration
 	RPCHoldTimeout, CheckUpdateInterval     *time.Duration
+	SessionTTLMin                           *time.Duration
 
 	DisableUpdateCheck *bool
 	ServerName         *string
@@ -196,6 +197,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.ReconnectTimeout, src.ReconnectTimeout)
 	over(&dst.RPCHoldTimeout, src.RPCHoldTimeout)
 	over(&dst.CheckUpdateInterval, src.CheckUpdateInterval)
+	over(&dst.SessionTTLMin, src.SessionTTLMin)
 	over(&dst.DisableUpdateCheck, src.DisableUpdateCheck)
 	over(&dst.ServerName, src.ServerName)
 	dst.ACL.merge(&src.ACL)
@@ -290,6 +292,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.ReconnectTimeout, p.ReconnectTimeout)
 	set(&c.RPCHoldTimeout, p.RPCHoldTimeout)
 	set(&c.CheckUpdateInterval, p.CheckUpdateInterval)
+	set(&c.SessionTTLMin, p.SessionTTLMin)
 	set(&c.DisableUpdateCheck, p.DisableUpdateCheck)
 	set(&c.ServerName, p.ServerName)
 	set(&c.ACL.Enabled, p.ACL.Enabled)

@@ -1,9 +1,13 @@
 package config
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"reflect"
 	"testing"
+
+	"github.com/hashicorp/memberlist"
 )
 
 func TestSanitized(t *testing.T) {
@@ -56,5 +60,27 @@ func TestSanitized(t *testing.T) {
 	}
 	if l, ok := empty["Services"].([]interface{}); !ok || len(l) != 0 {
 		t.Fatalf("Services = %#v, want an empty list", empty["Services"])
+	}
+}
+
+// stubNetwork is a Network with state that must not reach DebugConfig.
+type stubNetwork struct{ cut chan struct{} }
+
+func (stubNetwork) DialContext(context.Context, string, string) (net.Conn, error) { return nil, nil }
+func (stubNetwork) WrapGossip(t memberlist.NodeAwareTransport) memberlist.NodeAwareTransport {
+	return t
+}
+
+// TestSanitizedLeavesOutTestNetwork: a test's network hook is not
+// configuration, and a channel in it could not be encoded as JSON.
+func TestSanitizedLeavesOutTestNetwork(t *testing.T) {
+	c := DefaultConfig()
+	c.TestNetwork = stubNetwork{cut: make(chan struct{})}
+	m := c.Sanitized()
+	if _, ok := m["TestNetwork"]; ok {
+		t.Fatalf("TestNetwork in the sanitized config: %v", m["TestNetwork"])
+	}
+	if _, err := json.Marshal(m); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,6 +20,10 @@ const (
 // minReconnectTimeout is the shortest reconnect_timeout Consul accepts.
 const minReconnectTimeout = 8 * time.Hour
 
+// maxSessionTTL is the longest session TTL Consul accepts (86400s); a
+// session_ttl_min above it would refuse every TTL.
+const maxSessionTTL = 24 * time.Hour
+
 // onlyChars reports whether s is non-empty and every byte of it is an ASCII
 // letter, a digit, or one of extra.
 func onlyChars(s, extra string) bool {
@@ -301,6 +305,9 @@ func validate(c *Config) ([]string, error) {
 	}
 	if c.ReconnectTimeout < minReconnectTimeout {
 		failf("reconnect_timeout must be at least %s (got %s)", minReconnectTimeout, c.ReconnectTimeout)
+	}
+	if c.SessionTTLMin < 0 || c.SessionTTLMin > maxSessionTTL {
+		failf("session_ttl_min must be between 0s (the default, 10s) and %s (got %s)", maxSessionTTL, c.SessionTTLMin)
 	}
 	if c.HTTPMaxConnsPerClient < 0 {
 		failf("limits.http_max_conns_per_client cannot be negative (got %d); 0 means no limit", c.HTTPMaxConnsPerClient)

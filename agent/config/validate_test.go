@@ -47,6 +47,7 @@ func TestValidationErrors(t *testing.T) {
 		{"raft multiplier zero", `{"performance": {"raft_multiplier": 0}}`, nil, "must be between 1 and 10 (got 0)"},
 		{"raft protocol", `{"raft_protocol": 2}`, nil, "raft protocol 2 is not supported: only 3 is"},
 		{"reconnect timeout", `{"reconnect_timeout": "1h"}`, nil, "reconnect_timeout must be at least 8h0m0s (got 1h0m0s)"},
+		{"session ttl min", `{"session_ttl_min": "25h"}`, nil, "session_ttl_min must be between 0s (the default, 10s) and 24h0m0s (got 25h0m0s)"},
 		{"retry interval", `{"retry_interval": "0s"}`, nil, "retry_interval must be positive"},
 		{"retry max", `{"retry_max": -1}`, nil, "retry_max cannot be negative"},
 		{"snapshot threshold", `{"raft_snapshot_threshold": 0}`, nil, "raft_snapshot_threshold must be positive"},

@@ -104,8 +104,7 @@ func (p *Pool) dialSession(ctx context.Context, addr string) (*yamux.Session, er
 	// The connect and the TLS handshake share one bound.
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	raw, err := p.opts.dialTCP(ctx, addr)
 	if err != nil {
 		return nil, &notSentError{transportError{err}}
 	}
@@ -124,6 +123,28 @@ func (p *Pool) dialSession(ctx context.Context, addr string) (*yamux.Session, er
 		return nil, &notSentError{transportError{err}}
 	}
 	return sess, nil
+}
+
+// Drop closes the session to addr, if any: calls in flight on it fail at
+// once with a transport error, and the next call to addr dials anew. A
+// client agent calls it for a server gossip declared failed, so a call
+// parked on a connection into a partition does not wait for yamux's
+// keepalive to notice.
+func (p *Pool) Drop(addr string) {
+	p.mu.Lock()
+	e, ok := p.sessions[addr]
+	if ok {
+		select {
+		case <-e.ready:
+			delete(p.sessions, addr)
+		default:
+			ok = false // being dialed: that dial has its own timeout
+		}
+	}
+	p.mu.Unlock()
+	if ok && e.sess != nil {
+		e.sess.Close()
+	}
 }
 
 // drop forgets a broken session so the next call redials.

@@ -57,8 +57,7 @@ func (r *RaftLayer) Addr() net.Addr { return r.addr }
 func (r *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", string(address))
+	conn, err := r.opts.dialTCP(ctx, string(address))
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,27 @@ type options struct {
 	// certless are the methods a connection without a verified client
 	// certificate may call when TLS requires one.
 	certless map[string]bool
+	// dial opens outgoing TCP connections; nil is a net.Dialer.
+	dial DialFunc
+}
+
+// DialFunc opens a TCP connection, as net.Dialer.DialContext does.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// WithDialer makes a Pool and the Raft layer open their connections
+// through dial instead of a net.Dialer. Tests use it to put a
+// fault-injecting network under an agent; nil keeps the default.
+func WithDialer(dial DialFunc) Option {
+	return func(o *options) { o.dial = dial }
+}
+
+// dialTCP opens a TCP connection to addr with the configured dialer.
+func (o *options) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	if o.dial != nil {
+		return o.dial(ctx, "tcp", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // WithTLS secures connections with t: a Listener refuses plaintext when t
