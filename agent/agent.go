@@ -182,6 +182,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		if cfg.SessionTTLMultiplier > 0 {
 			scfg.SessionTTLMultiplier = cfg.SessionTTLMultiplier
 		}
+		if cfg.CoordinateUpdatePeriod > 0 {
+			scfg.CoordinateUpdatePeriod = cfg.CoordinateUpdatePeriod
+		}
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
@@ -238,8 +241,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.joinStart(); err != nil {
 		return nil, err
 	}
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go a.retryJoin()
+	go a.syncCoordinates()
 	a.logger.Info("agent started", "node", cfg.NodeName, "id", id, "datacenter", cfg.Datacenter, "server", cfg.Server)
 	return a, nil
 }

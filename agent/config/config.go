@@ -115,6 +115,14 @@ type Config struct {
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
 
+	// CoordinateSyncInterval is the shortest wait between two sends of
+	// this agent's network coordinate (Consul's 15 s), and
+	// CoordinateUpdatePeriod how often a leader writes the coordinates it
+	// received (5 s). Not read from files; tests shorten them. Zero
+	// keeps the defaults.
+	CoordinateSyncInterval time.Duration
+	CoordinateUpdatePeriod time.Duration
+
 	DisableUpdateCheck bool
 	ServerName         string
 
