@@ -148,6 +148,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		lcfg.KeyringFile = filepath.Join(cfg.DataDir, keyringFile)
 	}
 	lcfg.OnUserEvent = a.acceptEvent
+	lcfg.DisableCoordinates = cfg.DisableCoordinates
 	a.lan, err = lan.New(lcfg)
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)

@@ -122,6 +122,10 @@ type Config struct {
 	// keeps the defaults.
 	CoordinateSyncInterval time.Duration
 	CoordinateUpdatePeriod time.Duration
+	// DisableCoordinates turns network coordinates off
+	// (disable_coordinates): no Vivaldi client in the LAN pool, no
+	// coordinate sent, and ?near sorts nothing for this agent's node.
+	DisableCoordinates bool
 
 	DisableUpdateCheck bool
 	ServerName         string
