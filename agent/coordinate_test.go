@@ -91,6 +91,22 @@ func TestCoordinatesInCluster(t *testing.T) {
 			t.Fatalf("catalog nodes ?near=_agent on %s: %+v, %v", self, nodes, err)
 		}
 	}
+	// A prepared query sorts the same way: ?near=_agent on execute, or
+	// the query's own Near "_agent" (the executing agent).
+	if _, _, err := c1.PreparedQuery().Create(&api.PreparedQueryDefinition{Name: "web-near",
+		Service: api.ServiceQuery{Service: "web", Near: "_agent"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range all {
+		self := a.Self().NodeName
+		pq := agenttest.Client(t, a).PreparedQuery()
+		for _, q := range []*api.QueryOptions{nil, {Near: "_agent"}} {
+			res, _, err := pq.Execute("web-near", q)
+			if err != nil || len(res.Nodes) != 3 || res.Nodes[0].Node.Node != self {
+				t.Fatalf("execute on %s (%+v): %+v, %v", self, q, res, err)
+			}
+		}
+	}
 	// ?near=NODE sorts from another node.
 	entries, _, err := c1.Health().Service("web", "", false, &api.QueryOptions{Near: "c2"})
 	if err != nil || entries[0].Node.Node != "c2" {
