@@ -95,7 +95,8 @@ func validatePreparedQuery(q *catalog.PreparedQuery) error {
 	if q.Service.Failover.NearestN < 0 {
 		return catalog.BadRequestf(fmt.Sprintf("Bad NearestN '%d', must be >= 0", q.Service.Failover.NearestN))
 	}
-	if q.DNS.TTL != "" && !hasInterpolation(q.DNS.TTL) {
+	// A template's TTL may be rendered per name; it is checked when used.
+	if q.DNS.TTL != "" && !(q.IsTemplate() && hasInterpolation(q.DNS.TTL)) {
 		ttl, err := time.ParseDuration(q.DNS.TTL)
 		if err != nil {
 			return catalog.BadRequestf(fmt.Sprintf("Bad DNS TTL '%s': %v", q.DNS.TTL, err))
