@@ -51,7 +51,7 @@ func (s *Server) preparedQueryApply(ctx context.Context, args *catalog.PreparedQ
 		}
 	}
 	return s.route(ctx, catalog.MethodPreparedQueryApply, args.Datacenter, false, true, args, reply, func() error {
-		defer s.measure("prepared_query_apply", time.Now())
+		defer s.measure("prepared-query.apply", time.Now())
 		authz, err := s.authorize(args.Token)
 		if err != nil {
 			return err
