@@ -8,12 +8,14 @@ import (
 )
 
 // DatacenterSorter knows the federation's datacenters and how far they
-// are. The WAN side satisfies it once the WAN pool exists (the same order
-// /v1/catalog/datacenters answers). Safe for concurrent use.
+// are. *wan.Router satisfies it: its Datacenters is what
+// /v1/catalog/datacenters answers, which Consul orders by estimated round
+// trip. Safe for concurrent use.
 type DatacenterSorter interface {
-	// DatacentersByDistance lists every known datacenter, this one
-	// included, nearest first by estimated round trip to its servers.
-	DatacentersByDistance() []string
+	// Datacenters lists every known datacenter, this one included,
+	// nearest first by estimated round trip to its servers (where this
+	// one appears does not matter).
+	Datacenters() []string
 }
 
 // RemoteQueryExecutor runs a prepared query in another datacenter: it
@@ -25,14 +27,19 @@ type RemoteQueryExecutor interface {
 	ExecuteRemote(ctx context.Context, args *catalog.PreparedQueryExecuteRemoteRequest, reply *catalog.PreparedQueryExecuteResponse) error
 }
 
-// localOnly is the sorter and executor of a server that knows no other
-// datacenter: failover finds nowhere to go.
-type localOnly struct{ dc string }
+// routedExecutor is the default RemoteQueryExecutor: it calls
+// PreparedQuery.ExecuteRemote in process, whose route sends a call for
+// another datacenter wherever the server's routing sends such calls.
+// While the router knows no other datacenter that is nowhere (the call
+// answers catalog.ErrUnknownDC), and the default sorter, the router,
+// then offers no failover target in the first place.
+type routedExecutor struct{ s *Server }
 
-func (l localOnly) DatacentersByDistance() []string { return []string{l.dc} }
-
-func (l localOnly) ExecuteRemote(_ context.Context, args *catalog.PreparedQueryExecuteRemoteRequest, _ *catalog.PreparedQueryExecuteResponse) error {
-	return fmt.Errorf("%w %q: this server knows only datacenter %q", catalog.ErrUnknownDC, args.Datacenter, l.dc)
+func (e routedExecutor) ExecuteRemote(ctx context.Context, args *catalog.PreparedQueryExecuteRemoteRequest, reply *catalog.PreparedQueryExecuteResponse) error {
+	if e.s.router.IsLocal(args.Datacenter) {
+		return fmt.Errorf("prepared query failover to the local datacenter %q", args.Datacenter)
+	}
+	return e.s.RPC(ctx, catalog.MethodPreparedQueryExecuteRemote, args, reply)
 }
 
 // failoverTargets lists where a query with no healthy local instance
@@ -65,7 +72,7 @@ func failoverTargets(local string, known []string, f catalog.QueryFailoverOption
 // datacenter asked, answered or not. A datacenter that fails is logged
 // and skipped.
 func (s *Server) failover(ctx context.Context, q *catalog.PreparedQuery, args *catalog.PreparedQueryExecuteRequest, reply *catalog.PreparedQueryExecuteResponse) {
-	targets := failoverTargets(s.cfg.Datacenter, s.dcs.DatacentersByDistance(), q.Service.Failover)
+	targets := failoverTargets(s.cfg.Datacenter, s.dcs.Datacenters(), q.Service.Failover)
 	failovers := 0
 	for _, dc := range targets {
 		failovers++

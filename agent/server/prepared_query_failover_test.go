@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
+	"github.com/concord-dev/concord/wan"
 )
 
 // fakeFederation is a DatacenterSorter and RemoteQueryExecutor: it knows
@@ -22,7 +24,7 @@ type fakeFederation struct {
 	calls   []string
 }
 
-func (f *fakeFederation) DatacentersByDistance() []string { return f.byDistance }
+func (f *fakeFederation) Datacenters() []string { return f.byDistance }
 
 func (f *fakeFederation) ExecuteRemote(_ context.Context, args *catalog.PreparedQueryExecuteRemoteRequest, reply *catalog.PreparedQueryExecuteResponse) error {
 	f.mu.Lock()
@@ -63,8 +65,8 @@ func TestFailoverTargets(t *testing.T) {
 			t.Errorf("%+v: got %v want %v", tc.f, got, tc.want)
 		}
 	}
-	if got := failoverTargets("dc1", localOnly{dc: "dc1"}.DatacentersByDistance(), catalog.QueryFailoverOptions{NearestN: 3, Datacenters: []string{"dc2"}}); got != nil {
-		t.Errorf("a server that knows no other datacenter fails over to %v", got)
+	if got := failoverTargets("dc1", wan.NewRouter("dc1").Datacenters(), catalog.QueryFailoverOptions{NearestN: 3, Datacenters: []string{"dc2"}}); got != nil {
+		t.Errorf("a server whose router knows no other datacenter fails over to %v", got)
 	}
 }
 
@@ -143,5 +145,40 @@ func TestPreparedQueryFailoverOrder(t *testing.T) {
 	}
 	if len(out.Nodes) != 0 || out.Failovers != 3 || out.Datacenter != "dc1" {
 		t.Fatalf("nothing anywhere: dc %q failovers %d nodes %+v", out.Datacenter, out.Failovers, out.Nodes)
+	}
+}
+
+// Without a federation the defaults know no other datacenter: a query
+// with failover settings and no healthy instance answers empty, having
+// asked nobody, and a direct remote execution is "No path to datacenter".
+func TestPreparedQueryFailoverDefaultsKnowNoOtherDC(t *testing.T) {
+	gossip := &fakeLAN{}
+	s, self := startTestServer(t, 1, gossip, nil)
+	gossip.set([]lan.Member{self}, nil)
+	waitUntil(t, 10*time.Second, "leadership", s.IsLeader)
+	ctx := context.Background()
+	req := &catalog.RegisterRequest{Node: "n1", Address: "10.1.0.1",
+		Service: &catalog.NodeService{ID: "web", Service: "web"},
+		Check:   &catalog.HealthCheck{CheckID: "c", ServiceID: "web", Status: catalog.HealthCritical}}
+	if err := s.RPC(ctx, catalog.MethodCatalogRegister, req, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := s.RPC(ctx, catalog.MethodPreparedQueryApply, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryCreate,
+		Query: catalog.PreparedQuery{Name: "web", Service: catalog.ServiceQuery{Service: "web",
+			Failover: catalog.QueryFailoverOptions{NearestN: 3, Datacenters: []string{"dc2"}}}}}, &id); err != nil {
+		t.Fatal(err)
+	}
+	var out catalog.PreparedQueryExecuteResponse
+	if err := s.RPC(ctx, catalog.MethodPreparedQueryExecute, &catalog.PreparedQueryExecuteRequest{QueryIDOrName: id}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Nodes) != 0 || out.Failovers != 0 || out.Datacenter != "dc1" {
+		t.Fatalf("got %+v", out)
+	}
+	err := routedExecutor{s: s}.ExecuteRemote(ctx, &catalog.PreparedQueryExecuteRemoteRequest{
+		QueryOptions: catalog.QueryOptions{Datacenter: "dc2"}, Query: catalog.PreparedQuery{Service: catalog.ServiceQuery{Service: "web"}}}, &out)
+	if !errors.Is(err, catalog.ErrUnknownDC) {
+		t.Fatalf("remote execution without a federation: %v", err)
 	}
 }

@@ -42,8 +42,10 @@ type Deps struct {
 	WANCoordinates WANCoordinates
 	// Datacenters orders the known datacenters by distance and
 	// RemoteQueries runs a prepared query in another one, for failover
-	// (prepared_query_failover.go). nil means no other datacenter is
-	// known: failover finds nothing.
+	// (prepared_query_failover.go). nil means Router and an in-process
+	// call of PreparedQuery.ExecuteRemote routed like any other call
+	// for another datacenter: while the router knows only this
+	// datacenter, failover finds nowhere to go.
 	Datacenters   DatacenterSorter
 	RemoteQueries RemoteQueryExecutor
 }
@@ -118,10 +120,10 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		remote:        deps.RemoteQueries,
 	}
 	if s.dcs == nil {
-		s.dcs = localOnly{dc: cfg.Datacenter}
+		s.dcs = deps.Router
 	}
 	if s.remote == nil {
-		s.remote = localOnly{dc: cfg.Datacenter}
+		s.remote = routedExecutor{s: s}
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
