@@ -49,6 +49,10 @@ func TestCoordinatesInCluster(t *testing.T) {
 		}
 		return fmt.Errorf("every coordinate still at the origin")
 	})
+	self, err := c1.Agent().Self()
+	if err != nil || self["Coord"] == nil {
+		t.Fatalf("/v1/agent/self without the agent's coordinate: %v", err)
+	}
 	one, _, err := c1.Coordinate().Node("c2", nil)
 	if err != nil || len(one) != 1 || one[0].Node != "c2" || one[0].Coord == nil {
 		t.Fatalf("Coordinate().Node(c2): %+v, %v", one, err)
