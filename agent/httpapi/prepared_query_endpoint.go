@@ -42,15 +42,15 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for suffix, serve := range map[string]func(http.ResponseWriter, *http.Request, string) error{
-		"/execute": s.queryExecute,
-		"/explain": s.queryExplain,
-	} {
-		if idOrName, ok := strings.CutSuffix(rest, suffix); ok && idOrName != "" {
+	for _, sub := range []struct {
+		suffix string
+		serve  func(http.ResponseWriter, *http.Request, string) error
+	}{{"/execute", s.queryExecute}, {"/explain", s.queryExplain}} {
+		if idOrName, ok := strings.CutSuffix(rest, sub.suffix); ok && idOrName != "" {
 			if r.Method != http.MethodGet {
 				return &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed on " + r.URL.Path + ": use GET"}
 			}
-			return serve(w, r, idOrName)
+			return sub.serve(w, r, idOrName)
 		}
 	}
 	if strings.Contains(rest, "/") {

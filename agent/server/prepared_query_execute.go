@@ -86,6 +86,13 @@ func (s *Server) executeLocal(ws memdb.WatchSet, st *state.Store, q *catalog.Pre
 	if err != nil {
 		return err
 	}
+	reply.Service, reply.DNS, reply.Datacenter, reply.Failovers = q.Service.Service, q.DNS, s.cfg.Datacenter, 0
+	if q.Service.Service == "" {
+		// A template whose regexp did not match the name can render an
+		// empty service: nothing has that name.
+		reply.Index, reply.Nodes = 1, nil
+		return nil
+	}
 	idx, nodes, err := st.CheckServiceNodes(ws, q.Service.Service, nil, false)
 	if err != nil {
 		return err
@@ -102,10 +109,6 @@ func (s *Server) executeLocal(ws memdb.WatchSet, st *state.Store, q *catalog.Pre
 	}
 	reply.Index = idx
 	reply.Nodes = kept
-	reply.Service = q.Service.Service
-	reply.DNS = q.DNS
-	reply.Datacenter = s.cfg.Datacenter
-	reply.Failovers = 0
 	return nil
 }
 

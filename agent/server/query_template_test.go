@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concord-dev/concord/catalog"
+	"github.com/concord-dev/concord/lan"
 )
 
 func TestRenderQueryTemplate(t *testing.T) {
@@ -72,5 +75,28 @@ func TestValidatePreparedQuery(t *testing.T) {
 	ok := catalog.PreparedQuery{Name: "geo-", Template: tmpl, Service: catalog.ServiceQuery{Service: "${name.suffix}"}, DNS: catalog.QueryDNSOptions{TTL: "5s"}}
 	if err := validatePreparedQuery(&ok); err != nil {
 		t.Errorf("valid template refused: %v", err)
+	}
+}
+
+// A template whose regexp does not match renders an empty service, which
+// executes to an empty answer rather than an error.
+func TestExecuteEmptyRenderedService(t *testing.T) {
+	gossip := &fakeLAN{}
+	s, self := startTestServer(t, 1, gossip, nil)
+	gossip.set([]lan.Member{self}, nil)
+	waitUntil(t, 10*time.Second, "leadership", s.IsLeader)
+	ctx := context.Background()
+	var id string
+	if err := s.RPC(ctx, catalog.MethodPreparedQueryApply, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryCreate,
+		Query: catalog.PreparedQuery{Name: "geo-", Template: catalog.QueryTemplate{Type: catalog.QueryTemplateNamePrefixMatch, Regexp: `^geo-(\d+)$`},
+			Service: catalog.ServiceQuery{Service: "${match(1)}"}}}, &id); err != nil {
+		t.Fatal(err)
+	}
+	var out catalog.PreparedQueryExecuteResponse
+	if err := s.RPC(ctx, catalog.MethodPreparedQueryExecute, &catalog.PreparedQueryExecuteRequest{QueryIDOrName: "geo-abc"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Nodes) != 0 || out.Service != "" || out.Datacenter != "dc1" {
+		t.Fatalf("got %+v", out)
 	}
 }
