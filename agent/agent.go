@@ -149,11 +149,17 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	}
 	lcfg.OnUserEvent = a.acceptEvent
 	lcfg.DisableCoordinates = cfg.DisableCoordinates
+	// memberlist's probe and suspicion counters land in this agent's
+	// registry (agent/metrics/gossip.go).
+	lcfg.Memberlist.MetricLabels = reg.MemberlistLabels("lan")
 	a.lan, err = lan.New(lcfg)
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
 	}
 	if err := reg.Register(reg.MembersCollector("lan", a.lan.Members)); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(reg.GossipCollector("lan", a.lan.Counts, a.lan.HealthScore)); err != nil {
 		return nil, err
 	}
 
@@ -438,6 +444,7 @@ func (a *Agent) Shutdown() error {
 		}
 		a.pool.Close()
 		a.wg.Wait()
+		a.metrics.Close()
 		a.logger.Info("agent stopped")
 	})
 	return errors.Join(errs...)

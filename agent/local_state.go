@@ -32,7 +32,8 @@ func (a *Agent) startLocal() error {
 		SyncInterval:            cfg.AEInterval,
 		ReapInterval:            cfg.CheckReapInterval,
 		Logger:                  a.logger.Named("local"),
-	}, local.Deps{RPC: a, Tokens: localTokens{a}, PoolSize: func() int { return len(a.lan.Members()) }})
+	}, local.Deps{RPC: a, Tokens: localTokens{a}, PoolSize: func() int { return len(a.lan.Members()) },
+		CheckRan: a.metrics.CheckRan})
 	if err != nil {
 		return err
 	}

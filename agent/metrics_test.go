@@ -127,7 +127,16 @@ func TestMetricsPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	after, _ := scrape(t, addr, "")
+	// dnsfront counts a query after writing its answer, so the count
+	// may trail the reply by a moment.
+	var after map[string]*dto.MetricFamily
+	agenttest.WaitFor(t, 10e9, "the DNS query counted", func() error {
+		after, _ = scrape(t, addr, "")
+		if sum(after, "concord_dns_queries", map[string]string{"type": "A"}) < 1 {
+			return fmt.Errorf("no A query counted yet")
+		}
+		return nil
+	})
 	moved := []struct {
 		name   string
 		labels map[string]string

@@ -29,6 +29,7 @@ func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interf
 		// which the servers refuse for everything but the signing call.
 		return errAwaitingCertificate
 	}
+	a.metrics.ClientRPC()
 	write := catalog.IsWrite(method)
 	var hold rpc.HoldTimer
 	defer hold.Stop()
@@ -44,6 +45,7 @@ func (a *Agent) clientRPC(ctx context.Context, method string, args, reply interf
 		if err == nil {
 			return nil
 		}
+		a.metrics.ClientRPCFailed()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -85,6 +85,9 @@ func (p *Pool) nodeAlive(n *memberlist.Node, joined bool) {
 	default:
 		joined = true
 		m.pruneOnLeave = false
+		if m.Status == StatusFailed && time.Since(m.changed) < FlapTimeout {
+			p.counts.Flap++
+		}
 		p.setStatusLocked(m, StatusAlive)
 	}
 	if joined {

@@ -85,6 +85,7 @@ func (p *Pool) Subscribe() (<-chan Event, func()) {
 func (p *Pool) emitLocked(t EventType, m *memberState) {
 	ev := Event{Type: t, Member: copyMember(m.Member)}
 	p.eventTime.Add(1)
+	p.countLocked(t)
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
 	for _, s := range p.subs {

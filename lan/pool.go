@@ -79,6 +79,7 @@ type Pool struct {
 	conflicts   int    // name conflicts seen, ours or others'
 	recentJoins map[string]recentIntent
 	reaped      []Member // newest last, at most maxReaped
+	counts      Counts   // events emitted, and flaps (counts.go)
 
 	// subMu guards the subscriber set.
 	subMu      sync.Mutex

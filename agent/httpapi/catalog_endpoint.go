@@ -147,19 +147,33 @@ func (s *Server) catalogNodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var out catalog.IndexedNodes
-	if err := s.agent.RPC(r.Context(), catalog.MethodCatalogNodes, &catalog.DCRequest{QueryOptions: opts}, &out); err != nil {
+	matching, qm, err := s.readNodes(r, opts)
+	if err != nil {
 		return err
 	}
+	nodes := make([]*nodeJSON, 0, len(matching))
+	for _, n := range matching {
+		nodes = append(nodes, renderNode(n))
+	}
+	setMeta(w, qm, opts)
+	return writeJSON(w, r, http.StatusOK, nodes)
+}
+
+// readNodes reads the catalog's nodes (those the token may read) that
+// match ?node-meta.
+func (s *Server) readNodes(r *http.Request, opts catalog.QueryOptions) ([]*catalog.Node, catalog.QueryMeta, error) {
+	var out catalog.IndexedNodes
+	if err := s.agent.RPC(r.Context(), catalog.MethodCatalogNodes, &catalog.DCRequest{QueryOptions: opts}, &out); err != nil {
+		return nil, catalog.QueryMeta{}, err
+	}
 	filter := nodeMetaFilter(r.URL.Query())
-	nodes := make([]*nodeJSON, 0, len(out.Nodes))
+	nodes := make([]*catalog.Node, 0, len(out.Nodes))
 	for _, n := range out.Nodes {
 		if n != nil && metaMatches(n.Meta, filter) {
-			nodes = append(nodes, renderNode(n))
+			nodes = append(nodes, n)
 		}
 	}
-	setMeta(w, out.QueryMeta, opts)
-	return writeJSON(w, r, http.StatusOK, nodes)
+	return nodes, out.QueryMeta, nil
 }
 
 // catalogServices serves GET /v1/catalog/services: each service name with

@@ -148,6 +148,7 @@ func (s *Server) routes() []route {
 		{"/v1/catalog/services", methodsGet, s.catalogServices},
 		{"/v1/catalog/service/", methodsGet, s.catalogServiceNodes},
 		{"/v1/catalog/node/", methodsGet, s.catalogNodeServices},
+		{"/v1/catalog/prometheus-targets", methodsGet, s.prometheusTargets},
 
 		{"/v1/health/service/", methodsGet, s.healthService},
 		{"/v1/health/checks/", methodsGet, s.healthServiceChecks},

@@ -18,7 +18,10 @@ type entryNotifier struct {
 
 var _ checks.Notifier = entryNotifier{}
 
-func (n entryNotifier) UpdateCheck(_, status, output string) { n.s.updateCheck(n.c, status, output) }
+func (n entryNotifier) UpdateCheck(_, status, output string) {
+	n.s.checkRan(status)
+	n.s.updateCheck(n.c, status, output)
+}
 
 // updateCheck records a check's result. A status change
 // is pushed to the catalog at once. An output-only change is held back

@@ -71,6 +71,10 @@ type Deps struct {
 	// PoolSize returns the number of agents in the LAN pool, to scale the
 	// full-sync period.
 	PoolSize func() int
+	// CheckRan, when set, is told the status of every result a check
+	// runner reports (after its threshold filter), for metrics. It is
+	// called from the runners' goroutines and must not block.
+	CheckRan func(status string)
 }
 
 type serviceEntry struct {
@@ -108,7 +112,9 @@ type State struct {
 	rpc    RPC
 	tokens Tokens
 	pool   func() int
-	logger hclog.Logger
+	// checkRan counts check results for metrics (Deps.CheckRan).
+	checkRan func(status string)
+	logger   hclog.Logger
 
 	// mu guards everything below.
 	mu       sync.Mutex
@@ -148,11 +154,16 @@ func New(cfg Config, deps Deps) (*State, error) {
 	if pool == nil {
 		pool = func() int { return 1 }
 	}
+	ran := deps.CheckRan
+	if ran == nil {
+		ran = func(string) {}
+	}
 	return &State{
 		cfg:       cfg,
 		rpc:       deps.RPC,
 		tokens:    deps.Tokens,
 		pool:      pool,
+		checkRan:  ran,
 		logger:    cfg.Logger,
 		services:  map[string]*serviceEntry{},
 		checks:    map[string]*checkEntry{},

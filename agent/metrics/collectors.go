@@ -88,17 +88,17 @@ func (r *Registry) RaftCollector(stats func() map[string]string) prometheus.Coll
 	}}
 }
 
-// MembersCollector counts gossip members by status; pool is "lan" (and
-// later "wan").
-func (r *Registry) MembersCollector(pool string, members func() []lan.Member) prometheus.Collector {
-	byStatus := r.family("serf.member.status", "Gossip pool members by pool and status (alive, leaving, left, failed).", prometheus.GaugeValue, "pool", "status")
+// MembersCollector counts gossip members by status; network is "lan"
+// (and later "wan").
+func (r *Registry) MembersCollector(network string, members func() []lan.Member) prometheus.Collector {
+	byStatus := r.family("serf.member.status", "Gossip pool members by network (lan, wan) and status (alive, leaving, left, failed).", prometheus.GaugeValue, "network", "status")
 	return &collector{families: []family{byStatus}, collect: func(ch chan<- prometheus.Metric) {
 		counts := map[string]int{"alive": 0, "leaving": 0, "left": 0, "failed": 0}
 		for _, m := range members() {
 			counts[m.Status.String()]++
 		}
 		for status, n := range counts {
-			byStatus.emit(ch, float64(n), pool, status)
+			byStatus.emit(ch, float64(n), network, status)
 		}
 	}}
 }

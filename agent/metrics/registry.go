@@ -25,6 +25,9 @@ type Registry struct {
 	rpcCall     *prometheus.SummaryVec
 	rpcQuery    prometheus.Counter
 	rpcBlocking prometheus.Gauge
+	rpcForward  *prometheus.CounterVec
+	clientRPC   prometheus.Counter
+	clientFail  prometheus.Counter
 
 	raftApply    prometheus.Counter
 	raftCommit   prometheus.Summary
@@ -36,7 +39,29 @@ type Registry struct {
 	aclResolve   prometheus.Summary
 	aclCacheHit  prometheus.Counter
 	aclCacheMiss prometheus.Counter
+
+	// raftSnapshot times the steps of a Raft snapshot and restore, by
+	// Snapshot* step.
+	raftSnapshot map[string]prometheus.Summary
+	checkRuns    *prometheus.CounterVec
+
+	// memberlist's own figures, fed by the go-metrics router (gossip.go).
+	memberlistCounters map[string]*prometheus.CounterVec
+	memberlistTimings  map[string]*prometheus.SummaryVec
 }
+
+// Raft snapshot steps, named as Consul (hashicorp/raft) names their
+// timings.
+const (
+	// SnapshotCreate: opening a new snapshot in the snapshot store.
+	SnapshotCreate = "raft.snapshot.create"
+	// SnapshotPersist: writing the FSM's state into it.
+	SnapshotPersist = "raft.snapshot.persist"
+	// FSMSnapshot: the FSM capturing a point-in-time view of its state.
+	FSMSnapshot = "raft.fsm.snapshot"
+	// FSMRestore: the FSM replacing its state from a snapshot.
+	FSMRestore = "raft.fsm.restore"
+)
 
 // Apply kinds: the writes whose time from RPC to commit is reported.
 const (
@@ -61,7 +86,10 @@ func New(prefix string) (*Registry, error) {
 	if prefix == "" {
 		return nil, fmt.Errorf("metrics: a prefix is required")
 	}
-	r := &Registry{reg: prometheus.NewRegistry(), prefix: prefix, applies: map[string]prometheus.Summary{}}
+	r := &Registry{reg: prometheus.NewRegistry(), prefix: prefix, applies: map[string]prometheus.Summary{},
+		raftSnapshot:       map[string]prometheus.Summary{},
+		memberlistCounters: map[string]*prometheus.CounterVec{},
+		memberlistTimings:  map[string]*prometheus.SummaryVec{}}
 	n := func(name string) string { return Name(prefix, name) }
 	summary := func(name, help string) prometheus.Summary {
 		return prometheus.NewSummary(prometheus.SummaryOpts{Name: n(name), Help: help, Objectives: objectives})
@@ -80,6 +108,10 @@ func New(prefix string) (*Registry, error) {
 	r.rpcQuery = counter("rpc.query", "Blocking queries this server started.")
 	r.rpcBlocking = prometheus.NewGauge(prometheus.GaugeOpts{Name: n("rpc.queries_blocking"),
 		Help: "Blocking queries this server is waiting on now."})
+	r.rpcForward = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.forward"),
+		Help: "RPCs this server sent on to the Raft leader, by method."}, []string{"method"})
+	r.clientRPC = counter("client.rpc", "RPCs this client agent made to the servers.")
+	r.clientFail = counter("client.rpc.failed", "RPC attempts of this client agent that failed (each retry counts).")
 	r.raftApply = counter("raft.apply", "Raft commands this server applied as leader.")
 	r.raftCommit = summary("raft.commitTime", "Time (ms) from a leader's Raft apply until the command was committed and applied to its FSM.")
 	r.fsmApply = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n("raft.fsm.apply"),
@@ -104,13 +136,43 @@ func New(prefix string) (*Registry, error) {
 	r.aclCacheHit = counter("acl.token.cache_hit", "ACL token resolutions answered from the cache.")
 	r.aclCacheMiss = counter("acl.token.cache_miss", "ACL token resolutions that had to read the token and compile its policies.")
 
+	for step, help := range map[string]string{
+		SnapshotCreate:  "Time (ms) to open a new snapshot in the snapshot store.",
+		SnapshotPersist: "Time (ms) to write the FSM's state into a new snapshot.",
+		FSMSnapshot:     "Time (ms) the FSM took to capture a point-in-time view for a snapshot.",
+		FSMRestore:      "Time (ms) the FSM took to restore its state from a snapshot.",
+	} {
+		r.raftSnapshot[step] = summary(step, help)
+	}
+	r.checkRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("health.check.runs"),
+		Help: "Results this agent's health checks reported, by status (after the threshold filter)."}, []string{"status"})
+	for _, st := range []string{"passing", "warning", "critical"} {
+		r.checkRuns.WithLabelValues(st)
+	}
+	for key, help := range memberlistCounters {
+		r.memberlistCounters[key] = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n(key), Help: help}, []string{"network"})
+	}
+	for key, help := range memberlistTimings {
+		r.memberlistTimings[key] = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n(key), Help: help, Objectives: objectives}, []string{"network"})
+	}
+
 	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
+		r.rpcForward, r.clientRPC, r.clientFail,
 		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
-		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss,
+		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss, r.checkRuns,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
 	for _, s := range r.applies {
+		cs = append(cs, s)
+	}
+	for _, s := range r.raftSnapshot {
+		cs = append(cs, s)
+	}
+	for _, c := range r.memberlistCounters {
+		cs = append(cs, c)
+	}
+	for _, s := range r.memberlistTimings {
 		cs = append(cs, s)
 	}
 	for _, c := range cs {
@@ -202,3 +264,27 @@ func (r *Registry) ACLResolved(took time.Duration, cacheHit bool) {
 func (r *Registry) HTTPServed(method, path string, code int, took time.Duration) {
 	r.httpRequest.WithLabelValues(method, path, fmt.Sprint(code)).Observe(ms(took))
 }
+
+// RaftSnapshotStep records one step (Snapshot*, FSM*) of a Raft snapshot
+// or restore. Unknown steps are ignored.
+func (r *Registry) RaftSnapshotStep(step string, took time.Duration) {
+	if s, ok := r.raftSnapshot[step]; ok {
+		s.Observe(ms(took))
+	}
+}
+
+// CheckRan counts one result a health check reported.
+func (r *Registry) CheckRan(status string) {
+	r.checkRuns.WithLabelValues(status).Inc()
+}
+
+// RPCForwarded counts a call a follower sent on to the leader.
+func (r *Registry) RPCForwarded(method string) {
+	r.rpcForward.WithLabelValues(method).Inc()
+}
+
+// ClientRPC counts one RPC a client agent made (retries not counted).
+func (r *Registry) ClientRPC() { r.clientRPC.Inc() }
+
+// ClientRPCFailed counts one failed attempt of a client agent's RPC.
+func (r *Registry) ClientRPCFailed() { r.clientFail.Inc() }

@@ -41,6 +41,7 @@ func (s *Server) route(ctx context.Context, method, dc string, stale, write bool
 				return err
 			}
 		} else if leader := s.Leader(); leader != "" {
+			s.metrics.RPCForwarded(method)
 			err = s.pool.Call(ctx, leader, method, args, reply)
 			if !retryable(err, write) {
 				return err

@@ -30,6 +30,12 @@ type Metrics interface {
 	// ACLResolved records a token resolution and whether the cache
 	// answered.
 	ACLResolved(took time.Duration, cacheHit bool)
+	// RaftSnapshotStep records one step of a Raft snapshot or restore:
+	// "raft.snapshot.create", "raft.snapshot.persist",
+	// "raft.fsm.snapshot", "raft.fsm.restore".
+	RaftSnapshotStep(step string, took time.Duration)
+	// RPCForwarded counts a call this server sent on to the leader.
+	RPCForwarded(method string)
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -42,6 +48,8 @@ func (noMetrics) FSMApplied(string, time.Duration)       {}
 func (noMetrics) Applied(string, time.Duration)          {}
 func (noMetrics) LeadershipChanged(bool)                 {}
 func (noMetrics) ACLResolved(time.Duration, bool)        {}
+func (noMetrics) RaftSnapshotStep(string, time.Duration) {}
+func (noMetrics) RPCForwarded(string)                    {}
 
 // measure records a leader write of kind that started at start:
 // defer s.measure("kvs_apply", time.Now()).

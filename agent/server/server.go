@@ -150,7 +150,8 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		Logger:  cfg.Logger.Named("raft-net"),
 	})
 	notify := make(chan bool, 16)
-	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
+	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable,
+		timedSnapshotStore{SnapshotStore: s.stores.snaps, metrics: s.metrics}, s.transport)
 	if err != nil {
 		s.transport.Close()
 		s.stores.close()
