@@ -14,8 +14,9 @@ import (
 // rendered for the name it was executed as: ${name.full} is that name,
 // ${name.prefix} the template's Name, ${name.suffix} the rest, and
 // ${match(N)} the Nth group of Template.Regexp matched against the full
-// name ("" when it does not match). These are the variables of Consul's
-// templates; its HIL functions beyond match() are not supported.
+// name ("" when it does not match), and ${agent.segment} is "" (no
+// segments). These are the variables of Consul's templates; its HIL
+// functions beyond match() are not supported.
 
 var interpolation = regexp.MustCompile(`\$\{([^}]*)\}`)
 
@@ -34,6 +35,9 @@ func (v *templateVars) lookup(expr string) (string, error) {
 		return v.prefix, nil
 	case "name.suffix":
 		return v.suffix, nil
+	case "agent.segment":
+		// concord has no network segments: every agent is in "".
+		return "", nil
 	}
 	if arg, ok := strings.CutPrefix(expr, "match("); ok {
 		if arg, ok = strings.CutSuffix(arg, ")"); ok {

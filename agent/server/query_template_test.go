@@ -20,7 +20,7 @@ func TestRenderQueryTemplate(t *testing.T) {
 			Service:     "mysql-${match(1)}",
 			Tags:        []string{"${match(2)}", "${match(7)}", "!old", "${name.suffix}"},
 			NodeMeta:    map[string]string{"full": "${name.full}"},
-			ServiceMeta: map[string]string{"prefix": "${ name.prefix }"},
+			ServiceMeta: map[string]string{"prefix": "${ name.prefix }", "segment": "[${agent.segment}]"},
 			Failover:    catalog.QueryFailoverOptions{Datacenters: []string{"dc-${match(2)}"}},
 		},
 		DNS: catalog.QueryDNSOptions{TTL: "10s"},
@@ -35,7 +35,7 @@ func TestRenderQueryTemplate(t *testing.T) {
 	if want := []string{"primary", "!old", "customer-primary"}; !reflect.DeepEqual(r.Service.Tags, want) {
 		t.Errorf("tags %q want %q (the empty one removed)", r.Service.Tags, want)
 	}
-	if r.Service.NodeMeta["full"] != "geo-db-customer-primary" || r.Service.ServiceMeta["prefix"] != "geo-db-" {
+	if r.Service.NodeMeta["full"] != "geo-db-customer-primary" || r.Service.ServiceMeta["prefix"] != "geo-db-" || r.Service.ServiceMeta["segment"] != "[]" {
 		t.Errorf("meta %v %v", r.Service.NodeMeta, r.Service.ServiceMeta)
 	}
 	if r.Service.Failover.Datacenters[0] != "dc-primary" {
