@@ -40,7 +40,7 @@ func (s *Server) preparedQueryExecute(ctx context.Context, args *catalog.Prepare
 		if source == "_agent" {
 			source = args.Agent.Node
 		}
-		rand.Shuffle(len(reply.Nodes), func(i, j int) { reply.Nodes[i], reply.Nodes[j] = reply.Nodes[j], reply.Nodes[i] })
+		shuffle(reply.Nodes)
 		if args.Source.Datacenter == "" || strings.EqualFold(args.Source.Datacenter, s.cfg.Datacenter) {
 			if err := sortByDistance(st, source, reply.Nodes, func(c *catalog.CheckServiceNode) string { return c.Node.Node }); err != nil {
 				return err
@@ -67,7 +67,7 @@ func (s *Server) preparedQueryExecuteRemote(ctx context.Context, args *catalog.P
 		if err := s.executeLocal(ws, st, &args.Query, args.Token, reply); err != nil {
 			return err
 		}
-		rand.Shuffle(len(reply.Nodes), func(i, j int) { reply.Nodes[i], reply.Nodes[j] = reply.Nodes[j], reply.Nodes[i] })
+		shuffle(reply.Nodes)
 		if args.Limit > 0 && len(reply.Nodes) > args.Limit {
 			reply.Nodes = reply.Nodes[:args.Limit]
 		}
@@ -118,7 +118,7 @@ func (s *Server) executeLocal(ws memdb.WatchSet, st *state.Store, q *catalog.Pre
 // Tags match case-insensitively; "!tag" excludes instances with tag.
 func queryMatches(sq *catalog.ServiceQuery, csn *catalog.CheckServiceNode) bool {
 	for _, hc := range csn.Checks {
-		if containsFold(sq.IgnoreCheckIDs, hc.CheckID, false) {
+		if inList(sq.IgnoreCheckIDs, hc.CheckID, false) {
 			continue
 		}
 		switch hc.Status {
@@ -133,17 +133,24 @@ func queryMatches(sq *catalog.ServiceQuery, csn *catalog.CheckServiceNode) bool 
 	}
 	for _, tag := range sq.Tags {
 		if neg, ok := strings.CutPrefix(tag, "!"); ok {
-			if containsFold(csn.Service.Tags, neg, true) {
+			if inList(csn.Service.Tags, neg, true) {
 				return false
 			}
-		} else if !containsFold(csn.Service.Tags, tag, true) {
+		} else if !inList(csn.Service.Tags, tag, true) {
 			return false
 		}
 	}
 	return metaMatches(csn.Node.Meta, sq.NodeMeta) && metaMatches(csn.Service.Meta, sq.ServiceMeta)
 }
 
-func containsFold(list []string, s string, fold bool) bool {
+// shuffle spreads clients over the instances, as Consul does before any
+// sort or limit.
+func shuffle(nodes catalog.CheckServiceNodes) {
+	rand.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
+}
+
+// inList reports whether list holds s, ignoring case when fold is set.
+func inList(list []string, s string, fold bool) bool {
 	for _, v := range list {
 		if v == s || fold && strings.EqualFold(v, s) {
 			return true
