@@ -21,10 +21,20 @@ const rootToken = "3b2a1c5e-8f21-4f0e-9d61-0c4f2f7a9e10"
 // function making clients for other tokens.
 func startACLDev(t *testing.T) (*api.Client, func(token string) *api.Client) {
 	t.Helper()
+	return startACLDevWith(t, nil)
+}
+
+// startACLDevWith is startACLDev with tune applied to the configuration
+// first; tune may be nil.
+func startACLDevWith(t *testing.T, tune func(*config.Config)) (*api.Client, func(token string) *api.Client) {
+	t.Helper()
 	_, addr, _ := agenttest.StartDevWith(t, func(cfg *config.Config) {
 		cfg.ACL.Enabled = true
 		cfg.ACL.DefaultPolicy = "deny"
 		cfg.ACL.Tokens.InitialManagement = rootToken
+		if tune != nil {
+			tune(cfg)
+		}
 	})
 	client := func(token string) *api.Client {
 		c, err := api.NewClient(&api.Config{Address: addr, Token: token})

@@ -83,3 +83,13 @@ func (a *Agent) AgentToken(kind string) string {
 	}
 	return ""
 }
+
+// ownToken is the token the agent acts with on its own behalf (its
+// coordinate, its certificate): the agent token, else the default one,
+// as in Consul.
+func (a *Agent) ownToken() string {
+	if t := a.AgentToken("agent"); t != "" {
+		return t
+	}
+	return a.AgentToken("default")
+}

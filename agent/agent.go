@@ -149,6 +149,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		lcfg.KeyringFile = filepath.Join(cfg.DataDir, keyringFile)
 	}
 	lcfg.OnUserEvent = a.acceptEvent
+	lcfg.DisableCoordinates = cfg.DisableCoordinates
 	// memberlist's probe and suspicion counters land in this agent's
 	// registry (agent/metrics/gossip.go).
 	lcfg.Memberlist.MetricLabels = reg.MemberlistLabels("lan")
@@ -192,6 +193,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		}
 		if cfg.SessionTTLMultiplier > 0 {
 			scfg.SessionTTLMultiplier = cfg.SessionTTLMultiplier
+		}
+		if cfg.CoordinateUpdatePeriod > 0 {
+			scfg.CoordinateUpdatePeriod = cfg.CoordinateUpdatePeriod
 		}
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
@@ -249,8 +253,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.joinStart(); err != nil {
 		return nil, err
 	}
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go a.retryJoin()
+	go a.syncCoordinates()
 	a.logger.Info("agent started", "node", cfg.NodeName, "id", id, "datacenter", cfg.Datacenter, "server", cfg.Server)
 	return a, nil
 }

@@ -97,10 +97,7 @@ func (a *Agent) requestCertificate() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	token := a.AgentToken("agent")
-	if token == "" {
-		token = a.AgentToken("default")
-	}
+	token := a.ownToken()
 	args := &catalog.AutoEncryptSignRequest{
 		WriteRequest: catalog.WriteRequest{Datacenter: a.cfg.Datacenter, Token: token},
 		Node:         a.cfg.NodeName,

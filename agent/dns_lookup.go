@@ -148,3 +148,16 @@ func (a *Agent) DNSAddrs() []net.Addr {
 	}
 	return a.dns.Addrs()
 }
+
+// PreparedQuery executes a query as the DNS interface does in Consul:
+// with the DNS token, sorted from this agent when the query's Near asks
+// for "_agent".
+func (l dnsLookup) PreparedQuery(ctx context.Context, dc, name string) (*catalog.PreparedQueryExecuteResponse, error) {
+	self := catalog.QuerySource{Datacenter: l.a.cfg.Datacenter, Node: l.a.cfg.NodeName}
+	args := catalog.PreparedQueryExecuteRequest{QueryOptions: l.options(dc), QueryIDOrName: name, Agent: self}
+	var reply catalog.PreparedQueryExecuteResponse
+	if err := l.read(ctx, catalog.MethodPreparedQueryExecute, &args.QueryOptions, &args, &reply, &reply.QueryMeta); err != nil {
+		return nil, err
+	}
+	return &reply, nil
+}

@@ -263,6 +263,10 @@ func TestDNSDig(t *testing.T) {
 		return err
 	})
 	_ = a
+	if _, _, err := c.PreparedQuery().Create(&api.PreparedQueryDefinition{Name: "web",
+		Service: api.ServiceQuery{Service: "nginx"}, DNS: api.QueryDNSOptions{TTL: "30s"}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -276,6 +280,8 @@ func TestDNSDig(t *testing.T) {
 		{[]string{"animal-service.service.consul"}, []string{"10.0.0.5"}},
 		{[]string{"animal-service.service.consul", "SRV"}, []string{"8080", "app1.node.dc1.consul."}},
 		{[]string{"consul.service.consul"}, []string{"127.0.0.1"}},
+		{[]string{"web.query.consul"}, []string{"30\tIN\tA\t192.168.56.107", "30\tIN\tA\t192.168.56.108"}},
+		{[]string{"web.query.dc1.consul", "SRV"}, []string{"80 web1.node.dc1.consul.", "80 web2.node.dc1.consul."}},
 	} {
 		args := append([]string{"@127.0.0.1", "-p", port, "+time=2", "+tries=1"}, tc.args...)
 		out, err := exec.Command(dig, args...).CombinedOutput()

@@ -48,7 +48,9 @@ func (a *Agent) Self() httpapi.Self {
 	} else {
 		stats["consul"]["known_servers"] = strconv.Itoa(a.servers.len())
 	}
+	coord, _ := a.lan.Coordinate()
 	return httpapi.Self{
+		Coord:       coord,
 		Datacenter:  a.cfg.Datacenter,
 		NodeName:    a.cfg.NodeName,
 		NodeID:      a.nodeID,

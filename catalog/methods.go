@@ -65,6 +65,24 @@ const (
 	// server answer from its own replica.
 	MethodSnapshotSave    = "Snapshot.Save"    // *SnapshotSaveRequest, *SnapshotReply
 	MethodSnapshotRestore = "Snapshot.Restore" // *SnapshotRestoreRequest, *SnapshotReply
+
+	// Coordinate methods. Update is queued on the leader and written in
+	// batches (needs node:write); the reads filter by node:read.
+	// ListDatacenters is answered by whichever server receives it.
+	MethodCoordinateUpdate          = "Coordinate.Update"          // *CoordinateUpdateRequest, *struct{}
+	MethodCoordinateListNodes       = "Coordinate.ListNodes"       // *DCRequest, *IndexedCoordinates
+	MethodCoordinateNode            = "Coordinate.Node"            // *NodeRequest, *IndexedCoordinates
+	MethodCoordinateListDatacenters = "Coordinate.ListDatacenters" // *DCRequest, *[]*DatacenterMap
+
+	// Prepared query methods (query:read / query:write on the name).
+	MethodPreparedQueryApply   = "PreparedQuery.Apply"   // *PreparedQueryRequest, *string (the ID)
+	MethodPreparedQueryGet     = "PreparedQuery.Get"     // *PreparedQuerySpecificRequest, *IndexedPreparedQueries
+	MethodPreparedQueryList    = "PreparedQuery.List"    // *DCRequest, *IndexedPreparedQueries
+	MethodPreparedQueryExplain = "PreparedQuery.Explain" // *PreparedQueryExecuteRequest, *PreparedQueryExplainResponse
+	MethodPreparedQueryExecute = "PreparedQuery.Execute" // *PreparedQueryExecuteRequest, *PreparedQueryExecuteResponse
+	// MethodPreparedQueryExecuteRemote runs a query another datacenter
+	// resolved, in this one, without failover: the target of failover.
+	MethodPreparedQueryExecuteRemote = "PreparedQuery.ExecuteRemote" // *PreparedQueryExecuteRemoteRequest, *PreparedQueryExecuteResponse
 )
 
 // IsWrite reports whether method changes state. A write is retried on
@@ -78,7 +96,7 @@ func IsWrite(method string) bool {
 		MethodTxnApply, MethodOperatorRaftRemove, MethodSessionApply,
 		MethodACLBootstrap, MethodACLTokenSet, MethodACLTokenDelete, MethodACLTokenClone,
 		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete,
-		MethodSnapshotRestore:
+		MethodSnapshotRestore, MethodCoordinateUpdate, MethodPreparedQueryApply:
 		return true
 	}
 	return false

@@ -15,6 +15,10 @@ type QueryOptions struct {
 	// Filter is a go-bexpr expression over the reply's items, evaluated
 	// by the server that answers, after the read; empty keeps everything.
 	Filter string
+	// Near sorts the answer by estimated round trip from this node (the
+	// HTTP layer resolves ?near=_agent to its own node); nodes without a
+	// coordinate go last. Only node lists and service instances sort.
+	Near string
 }
 
 // QueryMeta comes back with every read.

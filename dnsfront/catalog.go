@@ -31,7 +31,7 @@ func (c *Catalog) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 	if !inZone && (pq.kind != kindPTR || (q.Qtype != dns.TypePTR && q.Qtype != dns.TypeANY)) {
 		return c.next(ctx, w, r)
 	}
-	if pq.kind != kindAddr && pq.kind != kindUnknown && pq.kind != kindQuery {
+	if pq.kind != kindAddr && pq.kind != kindUnknown {
 		willBlock(ctx) // a catalog read
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
@@ -62,13 +62,15 @@ func (c *Catalog) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg
 		err = c.service(ctx, m, q, pq, dc)
 	case kindNode:
 		err = c.node(ctx, m, q, pq, dc)
+	case kindQuery:
+		err = c.preparedQuery(ctx, m, q, pq, dc)
 	case kindAddr:
 		m.Answer = addrRecords(q.Name, pq.ip.String(), q.Qtype, c.cfg.NodeTTL)
 		c.noData(m, pq)
-	default: // kindUnknown; kindQuery until prepared queries exist
+	default: // kindUnknown
 		c.nxDomain(m, pq)
 	}
-	if errors.Is(err, catalog.ErrUnknownDC) {
+	if errors.Is(err, catalog.ErrUnknownDC) || pq.kind == kindQuery && errors.Is(err, catalog.ErrNotFound) {
 		m.Answer, m.Extra = nil, nil
 		c.nxDomain(m, pq)
 		err = nil
@@ -164,7 +166,46 @@ func (c *Catalog) service(ctx context.Context, m *dns.Msg, q dns.Question, pq qu
 		c.nxDomain(m, pq)
 		return nil
 	}
-	ttl := time.Duration(c.cfg.serviceTTL(pq.name)) * time.Second
+	c.instances(m, q, pq, nodes, dc, time.Duration(c.cfg.serviceTTL(pq.name))*time.Second)
+	return nil
+}
+
+// preparedQuery answers NAME.query[.DC]: the instances the query returns,
+// already filtered by its own health rules (so IgnoreCheckIDs holds),
+// with the query's DNS TTL when it sets one, else the service's. SRV
+// targets name the datacenter that answered, which after a failover is
+// not the one asked.
+func (c *Catalog) preparedQuery(ctx context.Context, m *dns.Msg, q dns.Question, pq question, dc string) error {
+	res, err := c.lookup.PreparedQuery(ctx, dc, pq.name)
+	if err != nil {
+		return err
+	}
+	nodes := make(catalog.CheckServiceNodes, 0, len(res.Nodes))
+	for _, n := range res.Nodes {
+		if n.Node != nil && n.Service != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	if len(nodes) == 0 {
+		c.nxDomain(m, pq)
+		return nil
+	}
+	ttl := time.Duration(c.cfg.serviceTTL(res.Service)) * time.Second
+	if res.DNS.TTL != "" {
+		if d, err := time.ParseDuration(res.DNS.TTL); err == nil && d >= 0 {
+			ttl = d
+		}
+	}
+	if res.Datacenter != "" {
+		dc = res.Datacenter
+	}
+	c.instances(m, q, pq, nodes, dc, ttl)
+	return nil
+}
+
+// instances answers a service's (or a query's) healthy instances: SRV
+// records, or the addresses for A, AAAA and ANY.
+func (c *Catalog) instances(m *dns.Msg, q dns.Question, pq question, nodes catalog.CheckServiceNodes, dc string, ttl time.Duration) {
 	switch q.Qtype {
 	case dns.TypeSRV:
 		c.srv(m, q, nodes, dc, pq.domain, ttl)
@@ -183,7 +224,6 @@ func (c *Catalog) service(ctx context.Context, m *dns.Msg, q dns.Question, pq qu
 		}
 	}
 	c.noData(m, pq)
-	return nil
 }
 
 // srv answers SRV records whose targets resolve: the node's name when the

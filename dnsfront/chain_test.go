@@ -52,6 +52,11 @@ func testCatalog() *fakeLookup {
 			"consul": {inst("s1", "10.0.0.9", "", 8300, nil, "passing")},
 			"big":    big,
 		},
+		queries: map[string]*catalog.PreparedQueryExecuteResponse{
+			"geo": {Service: "pg", Datacenter: "dc2", DNS: catalog.QueryDNSOptions{TTL: "7s"},
+				Nodes: catalog.CheckServiceNodes{inst("far", "10.2.0.1", "", 5432, nil, "passing")}},
+			"empty": {Service: "pg", Datacenter: "dc1"},
+		},
 	}
 }
 
@@ -167,7 +172,12 @@ func TestChainNames(t *testing.T) {
 		{name: "node host name", qname: "hn.node.consul.", qtype: dns.TypeA, answer: []string{"CNAME host.example.com."}},
 		{name: "unknown node", qname: "db9.node.consul.", qtype: dns.TypeA,
 			rcode: dns.RcodeNameError, answer: []string{}, soa: true},
-		{name: "prepared query", qname: "geo.query.consul.", qtype: dns.TypeA,
+		{name: "unknown prepared query", qname: "nope.query.consul.", qtype: dns.TypeA,
+			rcode: dns.RcodeNameError, answer: []string{}, soa: true},
+		{name: "prepared query A", qname: "geo.query.consul.", qtype: dns.TypeA, answer: []string{"A 10.2.0.1"}},
+		{name: "prepared query SRV names the answering datacenter", qname: "geo.query.dc1.consul.", qtype: dns.TypeSRV,
+			answer: []string{"SRV 1 5432 far.node.dc2.consul."}, extra: []string{"A 10.2.0.1"}},
+		{name: "prepared query without instances", qname: "empty.query.consul.", qtype: dns.TypeA,
 			rcode: dns.RcodeNameError, answer: []string{}, soa: true},
 		{name: "addr v4", qname: "0a000101.addr.dc1.consul.", qtype: dns.TypeA, answer: []string{"A 10.0.1.1"}},
 		{name: "unknown form", qname: "what.ever.consul.", qtype: dns.TypeA,
@@ -344,6 +354,25 @@ func TestValidate(t *testing.T) {
 		rcode, _ := chain.ServeDNS(context.Background(), newRecorder(false), tc.r)
 		if rcode != tc.want {
 			t.Errorf("%s: rcode %d, want %d", name, rcode, tc.want)
+		}
+	}
+}
+
+// A prepared query's DNS TTL wins over the service TTL; without one the
+// service's applies.
+func TestPreparedQueryTTL(t *testing.T) {
+	f := testCatalog()
+	f.queries["plain"] = &catalog.PreparedQueryExecuteResponse{Service: "pg", Datacenter: "dc1",
+		Nodes: catalog.CheckServiceNodes{inst("n1", "10.0.0.1", "", 5432, nil, "passing")}}
+	chain := newTestChain(t, f, func(c *Config) { c.ServiceTTL = map[string]time.Duration{"*": 3 * time.Second} })
+	for qname, want := range map[string]uint32{"geo.query.consul.": 7, "plain.query.consul.": 3} {
+		w := newRecorder(false)
+		if _, err := chain.ServeDNS(context.Background(), w, query(qname, dns.TypeA)); err != nil {
+			t.Fatal(err)
+		}
+		m := w.last()
+		if m == nil || len(m.Answer) != 1 || m.Answer[0].Header().Ttl != want {
+			t.Fatalf("%s: %v, want one record with TTL %d", qname, m, want)
 		}
 	}
 }

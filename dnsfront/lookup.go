@@ -21,4 +21,10 @@ type Lookup interface {
 	// Reverse returns the names of the nodes whose address is ip and of
 	// the services registered with ip as their own address.
 	Reverse(ctx context.Context, dc string, ip net.IP) (nodes, services []string, err error)
+	// PreparedQuery executes the prepared query with that ID or name
+	// (templates included) in dc. Its answer holds only the instances
+	// the query keeps, the datacenter that answered them (another one
+	// after a failover) and the query's DNS TTL. catalog.ErrNotFound
+	// (wrapped) when no query matches.
+	PreparedQuery(ctx context.Context, dc, name string) (*catalog.PreparedQueryExecuteResponse, error)
 }

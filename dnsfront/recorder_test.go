@@ -2,6 +2,7 @@ package dnsfront
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 
@@ -51,6 +52,7 @@ type fakeLookup struct {
 	dc       string
 	services map[string]catalog.CheckServiceNodes
 	nodes    map[string]*catalog.Node
+	queries  map[string]*catalog.PreparedQueryExecuteResponse
 	calls    int
 	err      error
 }
@@ -98,4 +100,18 @@ func (f *fakeLookup) Reverse(_ context.Context, dc string, ip net.IP) (nodes, se
 		}
 	}
 	return nodes, services, nil
+}
+
+func (f *fakeLookup) PreparedQuery(_ context.Context, dc, name string) (*catalog.PreparedQueryExecuteResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if dc != f.dc {
+		return nil, catalog.ErrUnknownDC
+	}
+	res, ok := f.queries[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: no query %q", catalog.ErrNotFound, name)
+	}
+	return res, nil
 }

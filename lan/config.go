@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/memberlist"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // DefaultPort is the LAN gossip port (Consul's serf_lan), used by
@@ -82,6 +83,13 @@ type Config struct {
 	// nil, always in production, leaves memberlist to make and use its
 	// own.
 	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
+	// DisableCoordinates turns off network coordinates: no coordinate
+	// rides on ping acks and Coordinate reports none (Consul's
+	// disable_coordinates).
+	DisableCoordinates bool
+	// Coordinate tunes the Vivaldi client; nil means
+	// coordinate.DefaultConfig().
+	Coordinate *coordinate.Config
 	// Memberlist is the preset memberlist configuration (timings,
 	// transport); nil means memberlist.DefaultLANConfig(). New works on a
 	// copy and overrides the name, addresses, key, logger and delegates.
@@ -192,5 +200,8 @@ func (c *Config) memberlistConfig(p *Pool, keyring *memberlist.Keyring) *memberl
 	mc.Delegate = &delegate{p: p}
 	mc.Events = &eventDelegate{p: p}
 	mc.Conflict = &conflictDelegate{p: p}
+	if p.coords != nil {
+		mc.Ping = &pingDelegate{p: p}
+	}
 	return &mc
 }

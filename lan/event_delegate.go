@@ -15,7 +15,10 @@ type eventDelegate struct{ p *Pool }
 
 func (e *eventDelegate) NotifyJoin(n *memberlist.Node)   { e.p.nodeAlive(n, true) }
 func (e *eventDelegate) NotifyUpdate(n *memberlist.Node) { e.p.nodeAlive(n, false) }
-func (e *eventDelegate) NotifyLeave(n *memberlist.Node)  { e.p.nodeGone(n) }
+func (e *eventDelegate) NotifyLeave(n *memberlist.Node) {
+	e.p.nodeGone(n)
+	e.p.forgetCoordinate(n.Name)
+}
 
 // conflictDelegate logs name conflicts. memberlist keeps the existing
 // member and ignores the newcomer; a conflict about our own name seen while

@@ -53,6 +53,8 @@ type Pool struct {
 	ml     *memberlist.Memberlist // set once by New before it returns
 	queue  *memberlist.TransmitLimitedQueue
 	clock  lamportClock
+	// coords is the Vivaldi state (coordinate.go); nil when disabled.
+	coords *coordinates
 	// eventClock orders user events (user_event.go) apart from intents.
 	eventClock lamportClock
 	userEvents userEventState
@@ -130,6 +132,11 @@ func New(cfg *Config) (*Pool, error) {
 	p.keyring, err = c.initialKeyring()
 	if err != nil {
 		return nil, err
+	}
+	if !c.DisableCoordinates {
+		if p.coords, err = newCoordinates(c.Coordinate); err != nil {
+			return nil, err
+		}
 	}
 	p.mlConf = c.memberlistConfig(p, p.keyring)
 	p.queue = &memberlist.TransmitLimitedQueue{

@@ -130,6 +130,17 @@ type Config struct {
 	// from the others (agenttest.Faults). It is never read from files and
 	// is nil in production, where the agent uses the sockets directly.
 	TestNetwork Network
+	// CoordinateSyncInterval is the shortest wait between two sends of
+	// this agent's network coordinate (Consul's 15 s), and
+	// CoordinateUpdatePeriod how often a leader writes the coordinates it
+	// received (5 s). Not read from files; tests shorten them. Zero
+	// keeps the defaults.
+	CoordinateSyncInterval time.Duration
+	CoordinateUpdatePeriod time.Duration
+	// DisableCoordinates turns network coordinates off
+	// (disable_coordinates): no Vivaldi client in the LAN pool, no
+	// coordinate sent, and ?near sorts nothing for this agent's node.
+	DisableCoordinates bool
 
 	DisableUpdateCheck bool
 	ServerName         string

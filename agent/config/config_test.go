@@ -126,3 +126,15 @@ func TestDevMode(t *testing.T) {
 		t.Fatalf("warnings = %q", warnings)
 	}
 }
+
+func TestDisableCoordinates(t *testing.T) {
+	c, _ := mustLoad(t, "-dev")
+	if c.DisableCoordinates {
+		t.Fatal("coordinates are off by default")
+	}
+	dir := writeFiles(t, map[string]string{"c.json": `{"disable_coordinates": true}`})
+	c, warnings := mustLoad(t, "-dev", "-config-file", dir+"/c.json")
+	if !c.DisableCoordinates || hasWarning(warnings, "disable_coordinates") {
+		t.Fatalf("disable_coordinates = true: %v, warnings %q", c.DisableCoordinates, warnings)
+	}
+}

@@ -136,6 +136,7 @@ func topBlock(p *partial) *block {
 			"tls":                     tlsBlock(&p.TLS),
 			"ui":                      boolField(&p.UI),
 			"enable_debug":            boolField(&p.EnableDebug),
+			"disable_coordinates":     boolField(&p.DisableCoordinates),
 			"watches":                 watchesField(&p.Watches),
 			"telemetry": blockField(&block{
 				name: `"telemetry"`,
@@ -174,7 +175,7 @@ func consulOnlyTopKeys() []string {
 		"auto_reload_config", "autopilot",
 		"cache", "check_output_max_size",
 		"cloud", "config_entries", "connect", "default_query_time",
-		"disable_anonymous_signature", "disable_coordinates",
+		"disable_anonymous_signature",
 		"disable_host_node_id", "disable_http_unprintable_char_filter",
 		"disable_keyring_file", "disable_remote_exec", "discard_check_output",
 		"discovery_max_stale", "enable_acl_replication",

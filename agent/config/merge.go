@@ -27,6 +27,7 @@ type partial struct {
 
 	UI, UIConfigEnabled   *bool
 	EnableDebug           *bool
+	DisableCoordinates    *bool
 	LogLevel              *string
 	LogJSON, EnableSyslog *bool
 
@@ -174,6 +175,7 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.RetryMax, src.RetryMax)
 	over(&dst.UI, src.UI)
 	over(&dst.EnableDebug, src.EnableDebug)
+	over(&dst.DisableCoordinates, src.DisableCoordinates)
 	over(&dst.UIConfigEnabled, src.UIConfigEnabled)
 	over(&dst.LogLevel, src.LogLevel)
 	over(&dst.LogJSON, src.LogJSON)
@@ -271,6 +273,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	// ui_config.enabled (and -ui) wins over the older top-level ui.
 	set(&c.UI, p.UI)
 	set(&c.EnableDebug, p.EnableDebug)
+	set(&c.DisableCoordinates, p.DisableCoordinates)
 	set(&c.UI, p.UIConfigEnabled)
 	set(&c.LogLevel, p.LogLevel)
 	set(&c.LogJSON, p.LogJSON)

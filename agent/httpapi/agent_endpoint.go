@@ -8,6 +8,7 @@ import (
 
 	"github.com/concord-dev/concord/acl"
 	"github.com/concord-dev/concord/lan"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // memberJSON is a gossip member as consul/api's AgentMember decodes it.
@@ -65,6 +66,9 @@ type selfJSON struct {
 	Member      memberJSON
 	Stats       map[string]map[string]string
 	Meta        map[string]string
+	// Coord is the agent's LAN coordinate; omitted when coordinates are
+	// disabled, as Consul omits it.
+	Coord *coordinate.Coordinate `json:",omitempty"`
 }
 
 // boolParam reports whether a flag parameter is set: present, and not
@@ -98,6 +102,7 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 		Member:      renderMember(self.Member),
 		Stats:       self.Stats,
 		Meta:        map[string]string{},
+		Coord:       self.Coord,
 	}
 	if resp.DebugConfig == nil {
 		resp.DebugConfig = map[string]interface{}{}

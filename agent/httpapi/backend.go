@@ -8,6 +8,7 @@ import (
 	"github.com/concord-dev/concord/agent/checks"
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // Agent is what the HTTP API needs from the running agent. It is declared
@@ -67,6 +68,8 @@ type Self struct {
 	// DebugConfig is the effective configuration, secrets removed.
 	DebugConfig map[string]interface{}
 	StartedAt   time.Time
+	// Coord is the agent's LAN network coordinate, nil when disabled.
+	Coord *coordinate.Coordinate
 }
 
 // Local is the agent's own node: the services and checks it registers and

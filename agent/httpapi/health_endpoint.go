@@ -106,8 +106,6 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// ?near sorts by network distance from a node; there are no
-	// coordinates yet, so it is accepted and the order stays by node name.
 	args := &catalog.ServiceRequest{
 		QueryOptions:    opts,
 		ServiceName:     name,
@@ -116,11 +114,12 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 		PassingOnly:     passing,
 	}
 	// The compact answer is rendered once per index and key; ?pretty is
-	// rendered each time.
-	pretty := hasParam(q, "pretty")
+	// rendered each time, and so is a ?near answer, whose order follows
+	// coordinates that do not move the service's index.
+	renderEach := hasParam(q, "pretty") || opts.Near != ""
 	var key string
 	var held *cachedAnswer
-	if !pretty {
+	if !renderEach {
 		key = healthServiceKey(args)
 		if held = s.answers.get(key); held != nil {
 			args.NotModifiedIndex = held.index
@@ -137,7 +136,7 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 		setMeta(w, out.QueryMeta, opts)
 		return writeJSONBody(w, held.body)
 	}
-	if pretty {
+	if renderEach {
 		setMeta(w, out.QueryMeta, opts)
 		return writeJSON(w, r, http.StatusOK, renderServiceEntries(out.Nodes))
 	}

@@ -62,6 +62,12 @@ func (s *Server) queryOptions(r *http.Request, blocking bool) (catalog.QueryOpti
 	// ?filter is evaluated by the server that answers; endpoints that
 	// do not filter ignore it, as Consul's do.
 	opts.Filter = q.Get("filter")
+	// ?near sorts node and instance lists by estimated round trip from
+	// a node; "_agent" is this agent's.
+	opts.Near = q.Get("near")
+	if opts.Near == "_agent" {
+		opts.Near = s.cfg.NodeName
+	}
 	if v := q.Get("index"); v != "" {
 		idx, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

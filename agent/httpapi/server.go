@@ -210,6 +210,14 @@ func (s *Server) routes() []route {
 
 		{"/v1/snapshot", methodsSnapshot, s.snapshot},
 
+		{"/v1/coordinate/datacenters", methodsGet, s.coordinateDatacenters},
+		{"/v1/coordinate/nodes", methodsGet, s.coordinateNodes},
+		{"/v1/coordinate/node/", methodsGet, s.coordinateNode},
+		{"/v1/coordinate/update", methodsPut, s.coordinateUpdate},
+
+		{"/v1/query", methodsQueries, s.queries},
+		{"/v1/query/", methodsKV, s.query},
+
 		{"/v1/event/fire/", methodsPut, s.eventFire},
 		{"/v1/event/list", methodsGet, s.eventList},
 	}

@@ -70,6 +70,7 @@ const (
 	ApplyCatalogRegister   = "catalog_register"
 	ApplyCatalogDeregister = "catalog_deregister"
 	ApplySession           = "session_apply"
+	ApplyPreparedQuery     = "prepared-query.apply"
 )
 
 // Name turns a Consul metric name ("raft.leader.lastContact") into the
@@ -124,6 +125,7 @@ func New(prefix string) (*Registry, error) {
 		ApplyCatalogRegister:   "Time (ms) a catalog registration took from RPC to commit.",
 		ApplyCatalogDeregister: "Time (ms) a catalog deregistration took from RPC to commit.",
 		ApplySession:           "Time (ms) a session create or destroy took from RPC to commit.",
+		ApplyPreparedQuery:     "Time (ms) a prepared query create, update or delete took from RPC to commit.",
 	} {
 		r.applies[kind] = summary(kind, help)
 	}

@@ -109,8 +109,10 @@ func (s *Server) catalogListNodes(ctx context.Context, args *catalog.DCRequest, 
 			n.Datacenter = s.cfg.Datacenter
 		}
 		reply.Index = idx
-		reply.Nodes, err = applyFilter(filter, nodes)
-		return err
+		if reply.Nodes, err = applyFilter(filter, nodes); err != nil {
+			return err
+		}
+		return sortByDistance(st, args.Near, reply.Nodes, func(n *catalog.Node) string { return n.Node })
 	})
 }
 
@@ -160,8 +162,10 @@ func (s *Server) catalogServiceNodes(ctx context.Context, args *catalog.ServiceR
 			}
 		}
 		reply.Index = idx
-		reply.ServiceNodes, err = applyFilter(filter, kept)
-		return err
+		if reply.ServiceNodes, err = applyFilter(filter, kept); err != nil {
+			return err
+		}
+		return sortByDistance(st, args.Near, reply.ServiceNodes, func(n *catalog.ServiceNode) string { return n.Node })
 	})
 }
 

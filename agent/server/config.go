@@ -61,6 +61,10 @@ type Config struct {
 	// shorten them.
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
+	// CoordinateUpdatePeriod is how often the leader writes the
+	// coordinates agents sent since the last write, in one Raft entry
+	// (Consul's coordinate_update_period, 5 s). Tests shorten it.
+	CoordinateUpdatePeriod time.Duration
 
 	Logger hclog.Logger
 }
@@ -78,6 +82,8 @@ func DefaultConfig() *Config {
 
 		SessionTTLMin:        catalog.SessionTTLMin,
 		SessionTTLMultiplier: catalog.SessionTTLMultiplier,
+
+		CoordinateUpdatePeriod: 5 * time.Second,
 	}
 }
 
@@ -103,6 +109,9 @@ func (c *Config) validate() error {
 	}
 	if c.SessionTTLMin <= 0 || c.SessionTTLMultiplier < 1 {
 		errs = append(errs, fmt.Errorf("server: session TTL minimum %s and multiplier %d must be positive", c.SessionTTLMin, c.SessionTTLMultiplier))
+	}
+	if c.CoordinateUpdatePeriod <= 0 {
+		errs = append(errs, fmt.Errorf("server: coordinate update period %s must be positive", c.CoordinateUpdatePeriod))
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()

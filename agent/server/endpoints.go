@@ -49,5 +49,15 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodSessionRenew, s.sessionRenew)
 	handle(m, catalog.MethodSnapshotSave, s.snapshotSave)
 	handle(m, catalog.MethodSnapshotRestore, s.snapshotRestore)
+	handle(m, catalog.MethodCoordinateUpdate, s.coordinateUpdate)
+	handle(m, catalog.MethodCoordinateListNodes, s.coordinateListNodes)
+	handle(m, catalog.MethodCoordinateNode, s.coordinateNode)
+	handle(m, catalog.MethodCoordinateListDatacenters, s.coordinateListDatacenters)
+	handle(m, catalog.MethodPreparedQueryApply, s.preparedQueryApply)
+	handle(m, catalog.MethodPreparedQueryGet, s.preparedQueryGet)
+	handle(m, catalog.MethodPreparedQueryList, s.preparedQueryList)
+	handle(m, catalog.MethodPreparedQueryExplain, s.preparedQueryExplain)
+	handle(m, catalog.MethodPreparedQueryExecute, s.preparedQueryExecute)
+	handle(m, catalog.MethodPreparedQueryExecuteRemote, s.preparedQueryExecuteRemote)
 	s.endpoints = m
 }

@@ -25,7 +25,9 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 		// still the index and this answer is final (no blocking, or the
 		// index passed the caller's, or the wait ran out and ws is nil),
 		// say so instead of reading and sending it again.
-		if known := args.NotModifiedIndex; known != 0 &&
+		// A sorted answer changes with coordinates, which do not move the
+		// service's index, so it is never answered as not modified.
+		if known := args.NotModifiedIndex; known != 0 && args.Near == "" &&
 			(ws == nil || args.MinQueryIndex == 0 || known > args.MinQueryIndex) &&
 			st.ServiceIndex(args.ServiceName) == known &&
 			// An ACL change since the answer may change what this token
@@ -51,8 +53,10 @@ func (s *Server) healthServiceNodes(ctx context.Context, args *catalog.ServiceRe
 				kept = append(kept, csn)
 			}
 		}
-		reply.Nodes, err = applyFilter(filter, kept)
-		return err
+		if reply.Nodes, err = applyFilter(filter, kept); err != nil {
+			return err
+		}
+		return sortByDistance(st, args.Near, reply.Nodes, func(c *catalog.CheckServiceNode) string { return c.Node.Node })
 	})
 }
 

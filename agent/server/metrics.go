@@ -66,6 +66,9 @@ var fsmTypeNames = map[fsm.MessageType]string{
 	fsm.TombstoneRequestType:  "tombstone",
 	fsm.ACLRequestType:        "acl",
 	fsm.SessionRequestType:    "session",
+
+	fsm.CoordinateBatchUpdateType: "coordinate_batch_update",
+	fsm.PreparedQueryRequestType:  "prepared_query",
 }
 
 // timedFSM times every Apply of the state machine it wraps.

@@ -37,6 +37,17 @@ type Deps struct {
 	Signer CertSigner
 	// Metrics records RPCs, applies and leadership; nil records nothing.
 	Metrics Metrics
+	// WANCoordinates lists the federation's servers' coordinates for
+	// /v1/coordinate/datacenters; nil lists this datacenter's only.
+	WANCoordinates WANCoordinates
+	// Datacenters orders the known datacenters by distance and
+	// RemoteQueries runs a prepared query in another one, for failover
+	// (prepared_query_failover.go). nil means Router and an in-process
+	// call of PreparedQuery.ExecuteRemote routed like any other call
+	// for another datacenter: while the router knows only this
+	// datacenter, failover finds nowhere to go.
+	Datacenters   DatacenterSorter
+	RemoteQueries RemoteQueryExecutor
 }
 
 // Server is one member of the datacenter's Raft quorum.
@@ -56,6 +67,11 @@ type Server struct {
 
 	endpoints map[string]endpoint
 	metrics   Metrics
+
+	wanCoords  WANCoordinates
+	coordQueue *coordinateQueue
+	dcs        DatacenterSorter
+	remote     RemoteQueryExecutor
 
 	// ready tells whether leader reads may be served, and for which term.
 	ready *readiness
@@ -98,6 +114,16 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		aclCache:      newACLCache(),
 		sessionTimers: newSessionTimers(),
 		shutdownCh:    make(chan struct{}),
+		wanCoords:     deps.WANCoordinates,
+		coordQueue:    newCoordinateQueue(),
+		dcs:           deps.Datacenters,
+		remote:        deps.RemoteQueries,
+	}
+	if s.dcs == nil {
+		s.dcs = deps.Router
+	}
+	if s.remote == nil {
+		s.remote = routedExecutor{s: s}
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
@@ -140,9 +166,10 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		}
 	}
 
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.monitorLeadership(notify)
 	go s.watchMembers()
+	go s.coordinateBatches()
 	return s, nil
 }
 

@@ -55,6 +55,13 @@ func serverMember(name, id string, addr *net.TCPAddr, expect int) lan.Member {
 // fake gossip.
 func startTestServer(t *testing.T, expect int, gossip *fakeLAN, tune func(*Config)) (*Server, lan.Member) {
 	t.Helper()
+	return startTestServerWith(t, expect, gossip, tune, nil)
+}
+
+// startTestServerWith is startTestServer with extra collaborators set by
+// deps (may be nil).
+func startTestServerWith(t *testing.T, expect int, gossip *fakeLAN, tune func(*Config), deps func(*Deps)) (*Server, lan.Member) {
+	t.Helper()
 	ln, err := rpc.Listen("127.0.0.1:0", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +79,11 @@ func startTestServer(t *testing.T, expect int, gossip *fakeLAN, tune func(*Confi
 	}
 	pool := rpc.NewPool()
 	t.Cleanup(func() { pool.Close() })
-	s, err := New(cfg, Deps{Listener: ln, Pool: pool, LAN: gossip, Router: wan.NewRouter("dc1")})
+	d := Deps{Listener: ln, Pool: pool, LAN: gossip, Router: wan.NewRouter("dc1")}
+	if deps != nil {
+		deps(&d)
+	}
+	s, err := New(cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}

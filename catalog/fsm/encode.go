@@ -22,6 +22,9 @@ const (
 	TombstoneRequestType  MessageType = 4 // *TombstoneRequest
 	ACLRequestType        MessageType = 5 // *catalog.ACLRequest
 	SessionRequestType    MessageType = 6 // *catalog.SessionRequest
+	// 7 is left for the autopilot configuration.
+	CoordinateBatchUpdateType MessageType = 8 // catalog.Coordinates
+	PreparedQueryRequestType  MessageType = 9 // *catalog.PreparedQueryRequest
 
 	// IgnoreUnknownTypeFlag marks a command that servers which do not know
 	// its type may skip instead of panicking. A new command type that is

@@ -86,6 +86,10 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		return applyACL(st, l.Index, body)
 	case SessionRequestType:
 		return applySession(st, l.Index, l.AppendedAt, body)
+	case CoordinateBatchUpdateType:
+		return applyCoordinates(st, l.Index, body)
+	case PreparedQueryRequestType:
+		return applyPreparedQuery(st, l.Index, body)
 	}
 	if ignoreUnknown {
 		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)
@@ -183,6 +187,28 @@ func applySession(st *state.Store, idx uint64, now time.Time, body []byte) inter
 		return st.SessionDestroy(idx, now, req.Session.ID)
 	}
 	return fmt.Errorf("invalid session operation %q", req.Op)
+}
+
+func applyCoordinates(st *state.Store, idx uint64, body []byte) interface{} {
+	var updates catalog.Coordinates
+	if err := Decode(body, &updates); err != nil {
+		return fmt.Errorf("coordinate batch: %w", err)
+	}
+	return st.CoordinateBatchUpdate(idx, updates)
+}
+
+func applyPreparedQuery(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.PreparedQueryRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("prepared query request: %w", err)
+	}
+	switch req.Op {
+	case catalog.PreparedQueryCreate, catalog.PreparedQueryUpdate:
+		return st.PreparedQuerySet(idx, &req.Query)
+	case catalog.PreparedQueryDelete:
+		return st.PreparedQueryDelete(idx, req.Query.ID)
+	}
+	return fmt.Errorf("invalid prepared query operation %q", req.Op)
 }
 
 func applyTombstone(st *state.Store, body []byte) interface{} {

@@ -11,6 +11,7 @@ import (
 	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/state"
 	"github.com/hashicorp/go-msgpack/v2/codec"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // bufferSink is a raft.SnapshotSink that keeps the snapshot in memory.
@@ -85,6 +86,15 @@ func populated(t *testing.T) *FSM {
 	if resp := f.Apply(destroy); resp != nil {
 		t.Fatalf("destroy: %v", resp)
 	}
+	coord := coordinate.NewCoordinate(coordinate.DefaultConfig())
+	coord.Vec[0], coord.Height = 0.002, 0.0001
+	mustApply(t, f, 14, CoordinateBatchUpdateType, catalog.Coordinates{{Node: "n1", Coord: coord}, {Node: "unknown", Coord: coord}})
+	mustApply(t, f, 15, PreparedQueryRequestType, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryCreate,
+		Query: catalog.PreparedQuery{ID: "8d4b5a4e-0000-4000-8000-000000000001", Name: "geo-", Session: "s1",
+			Template: catalog.QueryTemplate{Type: catalog.QueryTemplateNamePrefixMatch, Regexp: "^geo-(.*)$"},
+			Service: catalog.ServiceQuery{Service: "${match(1)}", Tags: []string{"!old"},
+				Failover: catalog.QueryFailoverOptions{NearestN: 2, Datacenters: []string{"dc2"}}},
+			DNS: catalog.QueryDNSOptions{TTL: "10s"}}})
 	return f
 }
 
@@ -125,7 +135,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	}
 	want, got := tables(t, src.State()), tables(t, dst.State())
 	for _, table := range []string{state.TableNodes, state.TableServices, state.TableChecks, state.TableKVs, state.TableTombstones, state.TableIndex,
-		state.TableSessions, state.TableLockDelays} {
+		state.TableSessions, state.TableLockDelays, state.TableCoordinates, state.TablePreparedQueries} {
 		if len(want[table]) == 0 {
 			t.Fatalf("populated left table %s empty", table)
 		}
@@ -133,8 +143,17 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("restored tables differ:\nwant %v\ngot  %v", want, got)
 	}
-	if dst.State().LastIndex() != 13 {
-		t.Fatalf("LastIndex %d, want 13", dst.State().LastIndex())
+	if dst.State().LastIndex() != 15 {
+		t.Fatalf("LastIndex %d, want 15", dst.State().LastIndex())
+	}
+	if _, c, _ := dst.State().NodeCoordinate(nil, "n1"); c == nil || c.Coord.Vec[0] != 0.002 {
+		t.Fatalf("restored coordinate %+v", c)
+	}
+	if _, c, _ := dst.State().NodeCoordinate(nil, "unknown"); c != nil {
+		t.Fatalf("a coordinate of a node not in the catalog was stored: %+v", c)
+	}
+	if _, q, _ := dst.State().PreparedQueryResolve(nil, "geo-web"); q == nil || q.Name != "geo-" || q.Service.Failover.NearestN != 2 {
+		t.Fatalf("restored query %+v", q)
 	}
 	if d := dst.State().KVLockDelay("lock/s2"); !d.Equal(time.Unix(1700000060, 0)) {
 		t.Fatalf("restored lock delay %v", d)
@@ -153,8 +172,8 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	}
 
 	// The restored FSM keeps applying.
-	mustApply(t, dst, 14, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "c"}})
-	if dst.State().LastIndex() != 14 {
+	mustApply(t, dst, 16, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "c"}})
+	if dst.State().LastIndex() != 16 {
 		t.Fatal("apply after restore did not land in the new store")
 	}
 }
@@ -167,7 +186,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	}
 	defer snap.Release()
 	// raft may Apply while Persist runs; the snapshot must not see it.
-	mustApply(t, f, 14, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "late"}})
+	mustApply(t, f, 16, KVSRequestType, &catalog.KVRequest{Op: catalog.KVSet, Entry: catalog.KVEntry{Key: "late"}})
 	sink := &bufferSink{}
 	if err := snap.Persist(sink); err != nil {
 		t.Fatal(err)
@@ -176,7 +195,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	if err := dst.Restore(io.NopCloser(&sink.Buffer)); err != nil {
 		t.Fatal(err)
 	}
-	if _, e, _ := dst.State().KVGet(nil, "late"); e != nil || dst.State().LastIndex() != 13 {
+	if _, e, _ := dst.State().KVGet(nil, "late"); e != nil || dst.State().LastIndex() != 15 {
 		t.Fatalf("snapshot saw a later write: %+v, LastIndex %d", e, dst.State().LastIndex())
 	}
 }

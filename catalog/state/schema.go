@@ -64,22 +64,6 @@ type LockDelay struct {
 	UntilUnixNano int64
 }
 
-// The rows below hold the place of tables that later issues fill. They carry
-// only what their id index needs, so that snapshots and restores already move
-// every table; the issue that owns a table swaps in its real type, keeping
-// these field names so older snapshots still decode.
-type coordinateRow struct {
-	Node  string
-	Coord []float64
-}
-
-type preparedQueryRow struct {
-	ID          string
-	Name        string
-	CreateIndex uint64
-	ModifyIndex uint64
-}
-
 // tableDef ties a table's schema to the Go type of its rows, which restore
 // needs to decode a persisted row and to refuse a row of the wrong type.
 type tableDef struct {
@@ -97,11 +81,11 @@ func tableDefs() []tableDef {
 		{kvsSchema(), func() interface{} { return new(catalog.KVEntry) }},
 		{tombstonesSchema(), func() interface{} { return new(Tombstone) }},
 		{sessionsSchema(), func() interface{} { return new(catalog.Session) }},
-		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(coordinateRow) }},
+		{idTable(TableCoordinates, "Node", true), func() interface{} { return new(catalog.Coordinate) }},
 		{aclTokensSchema(), func() interface{} { return new(catalog.ACLToken) }},
 		{namedTable(TableACLPolicies), func() interface{} { return new(catalog.ACLPolicy) }},
 		{namedTable(TableACLRoles), func() interface{} { return new(catalog.ACLRole) }},
-		{idTable(TablePreparedQueries, "ID", false), func() interface{} { return new(preparedQueryRow) }},
+		{preparedQueriesSchema(), func() interface{} { return new(catalog.PreparedQuery) }},
 		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
 		{lockDelaysSchema(), func() interface{} { return new(LockDelay) }},
 	}
@@ -295,6 +279,25 @@ func namedTable(name string) *memdb.TableSchema {
 		Name:    indexName,
 		Unique:  true,
 		Indexer: &memdb.StringFieldIndex{Field: "Name", Lowercase: true},
+	}
+	return t
+}
+
+// preparedQueriesSchema finds a query by ID, by its case-insensitive
+// unique name (templates included: a template's name is its prefix), and
+// by the session whose end deletes it.
+func preparedQueriesSchema() *memdb.TableSchema {
+	t := idTable(TablePreparedQueries, "ID", false)
+	t.Indexes[indexName] = &memdb.IndexSchema{
+		Name:         indexName,
+		Unique:       true,
+		AllowMissing: true,
+		Indexer:      &memdb.StringFieldIndex{Field: "Name", Lowercase: true},
+	}
+	t.Indexes[indexSession] = &memdb.IndexSchema{
+		Name:         indexSession,
+		AllowMissing: true,
+		Indexer:      &memdb.StringFieldIndex{Field: "Session"},
 	}
 	return t
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // populate fills every table, the placeholder ones included.
@@ -30,11 +31,11 @@ func populate(t *testing.T, s *Store) {
 	for table, row := range map[string]interface{}{
 		TableSessions:        &catalog.Session{ID: "s1", Node: "n1", TTL: "15.0s", LockDelay: time.Second, CreateIndex: 7, ModifyIndex: 7},
 		TableLockDelays:      &LockDelay{Key: "k", UntilUnixNano: 42},
-		TableCoordinates:     &coordinateRow{Node: "n1", Coord: []float64{1, 2}},
+		TableCoordinates:     &catalog.Coordinate{Node: "n1", Coord: testCoord(1, 2)},
 		TableACLTokens:       &catalog.ACLToken{AccessorID: "t1", SecretID: "s1"},
 		TableACLPolicies:     &catalog.ACLPolicy{ID: "p1", Name: "global"},
 		TableACLRoles:        &catalog.ACLRole{ID: "r1", Name: "ops"},
-		TablePreparedQueries: &preparedQueryRow{ID: "q1", Name: "geo"},
+		TablePreparedQueries: &catalog.PreparedQuery{ID: "q1", Name: "geo", Service: catalog.ServiceQuery{Service: "web", Tags: []string{"!old"}}},
 	} {
 		if err := txn.Insert(table, row); err != nil {
 			t.Fatal(err)
@@ -148,4 +149,12 @@ func TestNewRowCoversEveryTable(t *testing.T) {
 	if _, err := NewRow("bogus"); err == nil {
 		t.Fatal("NewRow(bogus) succeeded")
 	}
+}
+
+// testCoord is a coordinate of the default dimensionality with its first
+// components set.
+func testCoord(vec ...float64) *coordinate.Coordinate {
+	c := coordinate.NewCoordinate(coordinate.DefaultConfig())
+	copy(c.Vec, vec)
+	return c
 }

@@ -182,6 +182,12 @@ func deleteNodeTxn(txn *memdb.Txn, idx uint64, now time.Time, name string) error
 		return err
 	}
 	keys := []string{TableNodes}
+	// A removed node's coordinate goes with it, as in Consul.
+	if dropped, err := deleteCoordinateTxn(txn, n.Node); err != nil {
+		return err
+	} else if dropped {
+		keys = append(keys, TableCoordinates)
+	}
 	var names []string
 	for _, sn := range services {
 		if err := txn.Delete(TableServices, sn); err != nil {

@@ -101,6 +101,10 @@ func sessionDestroyTxn(txn *memdb.Txn, idx uint64, now time.Time, id string) err
 	if err := indexUpdate(txn, idx, TableSessions); err != nil {
 		return err
 	}
+	// Queries tied to the session end with it, as in Consul.
+	if err := deleteSessionQueriesTxn(txn, idx, sess.ID); err != nil {
+		return err
+	}
 	iter, err := txn.Get(TableKVs, indexSession, sess.ID)
 	if err != nil {
 		return err

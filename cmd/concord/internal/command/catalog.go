@@ -125,6 +125,10 @@ Usage: concord catalog nodes [options]
 
       $ concord catalog nodes -node-meta="foo=bar"
 
+  To sort by estimated round trip time from a node ("_agent": this agent):
+
+      $ concord catalog nodes -near=_agent
+
   For a full list of options and examples, please see the documentation.
 `,
 		build: func(c *cli, fs *flag.FlagSet) func([]string) int {
@@ -137,23 +141,27 @@ Usage: concord catalog nodes [options]
 				"on multiple sources of metadata.")
 			service := fs.String("service", "", "Service `id or name` to filter "+
 				"nodes. Only nodes which are providing the given service will be returned.")
+			near := fs.String("near", "", "Node `name` to sort the node list in ascending "+
+				"order based on estimated round-trip time from that node. "+
+				"Passing \"_agent\" will use this agent's node for sorting.")
 			h := serverFlags(fs)
 			return func(args []string) int {
 				if !c.noArgs(args) {
 					return 1
 				}
-				return c.catalogNodes(h, *service, meta, detailed)
+				return c.catalogNodes(h, *service, *near, meta, detailed)
 			}
 		},
 	}
 }
 
-func (c *cli) catalogNodes(h *httpFlags, service string, meta nodeMeta, detailed bool) int {
+func (c *cli) catalogNodes(h *httpFlags, service, near string, meta nodeMeta, detailed bool) int {
 	client, ok := c.connect(h)
 	if !ok {
 		return 1
 	}
 	q := h.query()
+	q.Near = near
 	if len(meta) > 0 {
 		q.NodeMeta = meta
 	}

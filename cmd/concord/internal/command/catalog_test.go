@@ -50,6 +50,14 @@ func TestCatalogNodes(t *testing.T) {
 		t.Errorf("node-meta query: %q", reqs[2].Query)
 	}
 
+	expect(t, runCLI(t, f.env(), "", "catalog", "nodes", "-near", "_agent"), 0, ""+
+		"Node         ID        Address         DC\n"+
+		"server-1     6bf5ae5c  10.0.0.2        dc1\n"+
+		"external-db            db.example.com  dc1\n", "")
+	if reqs := f.requests(); reqs[len(reqs)-1].Query != "near=_agent" {
+		t.Errorf("-near query: %q", reqs[len(reqs)-1].Query)
+	}
+
 	expect(t, runCLI(t, f.env(), "", "catalog", "nodes", "-node-meta", "novalue"), 1, "",
 		"invalid value \"novalue\" for flag -node-meta: Missing \"=\" value in argument: novalue\n"+
 			runCLI(t, nil, "", "catalog", "nodes", "-h").stdout)

@@ -78,6 +78,7 @@ func builtins() map[string]spec {
 		"event":                     eventSpec(),
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
+		"rtt":                       rttSpec(),
 		"version":                   versionSpec(),
 		"tls":                       tlsSpec(),
 		"tls ca":                    tlsCASpec(),

@@ -24,6 +24,7 @@ Available commands are:
     members        Lists the members of a concord cluster
     operator       Provides cluster-level tools for concord operators
     reload         Triggers the agent to reload configuration files
+    rtt            Estimates network round trip time between nodes
     services       Interact with services
     snapshot       Saves, restores and inspects snapshots of concord server state
     tls            Builtin helpers for creating CAs and certificates
