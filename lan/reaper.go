@@ -19,12 +19,16 @@ func (p *Pool) reaper(interval time.Duration) {
 	defer close(p.reaperDone)
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	rt := time.NewTicker(p.config.ReconnectInterval)
+	defer rt.Stop()
 	for {
 		select {
 		case <-p.shutdownCh:
 			return
 		case now := <-t.C:
 			p.reap(now)
+		case <-rt.C:
+			p.reconnect()
 		}
 	}
 }

@@ -104,12 +104,18 @@ func (p *Pool) dialSession(ctx context.Context, addr string) (*yamux.Session, er
 	// The connect and the TLS handshake share one bound.
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	var raw net.Conn
+	var err error
+	if p.opts.dial != nil {
+		raw, err = p.opts.dial(ctx, addr)
+	} else {
+		var d net.Dialer
+		raw, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, &notSentError{transportError{err}}
 	}
-	if tc, ok := raw.(*net.TCPConn); ok {
+	if tc, ok := tcpConn(raw); ok {
 		tc.SetKeepAlive(true)
 		tc.SetNoDelay(true)
 	}
@@ -190,4 +196,13 @@ func (p *Pool) streamErr(ctx context.Context, addr string, sess *yamux.Session, 
 		p.drop(addr, sess)
 	}
 	return &transportError{fmt.Errorf("call to %s: %w", addr, err)}
+}
+
+// tcpConn finds the TCP connection under a dialer's wrapper, if any.
+func tcpConn(c net.Conn) (*net.TCPConn, bool) {
+	if u, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = u.NetConn()
+	}
+	tc, ok := c.(*net.TCPConn)
+	return tc, ok
 }

@@ -39,6 +39,14 @@ type options struct {
 	// certless are the methods a connection without a verified client
 	// certificate may call when TLS requires one.
 	certless map[string]bool
+	// dial opens a Pool's connections; nil dials TCP.
+	dial func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// WithDialer makes a Pool open its TCP connections with dial instead of
+// net.Dialer: the hook tests use to cut a datacenter off (wan.Faults).
+func WithDialer(dial func(ctx context.Context, addr string) (net.Conn, error)) Option {
+	return func(o *options) { o.dial = dial }
 }
 
 // WithTLS secures connections with t: a Listener refuses plaintext when t

@@ -49,5 +49,6 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodSessionRenew, s.sessionRenew)
 	handle(m, catalog.MethodSnapshotSave, s.snapshotSave)
 	handle(m, catalog.MethodSnapshotRestore, s.snapshotRestore)
+	handle(m, catalog.MethodEventFire, s.eventFire)
 	s.endpoints = m
 }
