@@ -2,6 +2,8 @@ package agent_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/concord-dev/concord/agent/agenttest"
 	"github.com/concord-dev/concord/agent/config"
 	"github.com/concord-dev/concord/lan"
+	ctls "github.com/concord-dev/concord/tls"
 	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/consul/api"
 	"github.com/miekg/dns"
@@ -262,4 +265,51 @@ func TestFederationPartition(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestFederationOverTLSAndEncryptedGossip: with mutual TLS on the server
+// port (verify_server_hostname included) and gossip encryption, the WAN
+// pool forms and a dc1 client reads and writes dc2: dc1's server dials
+// dc2's expecting server.dc2.consul, which only dc2's certificate is.
+func TestFederationOverTLSAndEncryptedGossip(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey, err := ctls.GenerateCA(ctls.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "consul-agent-ca.pem")
+	if err := os.WriteFile(caFile, []byte(ca), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type pair struct{ cert, key string }
+	certs := map[string]pair{}
+	for _, dc := range []string{"dc1", "dc2"} {
+		c, k := certFilesIn(t, dir, ca, caKey, ctls.KindServer, dc)
+		certs[dc+"/server"] = pair{c, k}
+		c, k = certFilesIn(t, dir, ca, caKey, ctls.KindClient, dc)
+		certs[dc+"/client"] = pair{c, k}
+	}
+	dcs := agenttest.StartFederation(t, []string{"dc1", "dc2"}, 1, 1, nil, func(c *config.Config) {
+		kind := "client"
+		if c.Server {
+			kind = "server"
+		}
+		p := certs[c.Datacenter+"/"+kind]
+		c.TLS.InternalRPC = config.TLSScope{CAFile: caFile, CertFile: p.cert, KeyFile: p.key,
+			VerifyIncoming: true, VerifyOutgoing: true, VerifyServerHostname: true}
+		c.EncryptKey = gossipKey1
+	})
+	cli1 := agenttest.Client(t, dcs[0].Clients[0])
+	cli2 := agenttest.Client(t, dcs[1].Clients[0])
+	if _, err := cli1.KV().Put(&api.KVPair{Key: "tls", Value: []byte("across")}, &api.WriteOptions{Datacenter: "dc2"}); err != nil {
+		t.Fatalf("write into dc2 over TLS: %v", err)
+	}
+	if p, _, err := cli2.KV().Get("tls", nil); err != nil || p == nil || string(p.Value) != "across" {
+		t.Fatalf("dc2 reads %v, %v", p, err)
+	}
+	for _, s := range append(dcs[0].Servers, dcs[1].Servers...) {
+		if s.Self().Stats["serf_wan"]["encrypted"] != "true" {
+			t.Errorf("%s: WAN stats %v", s.Self().NodeName, s.Self().Stats["serf_wan"])
+		}
+	}
 }
