@@ -206,6 +206,21 @@ func runFederation(t *testing.T, n int, ips []string) {
 		return errors.New("not yet")
 	})
 
+	// With several dc2 servers, one killed is failed over: every read
+	// from dc1 is still answered (after an election when it led), even
+	// by a dc1 server that stuck to the dead one.
+	if n > 1 {
+		dc2.servers[0].kill()
+		eventually(t, 60*time.Second, "dc2 reads through dc1 with one dc2 server dead", func() error {
+			for i := 0; i < 5; i++ {
+				if _, _, err := c1.KV().Get("fed/where", dc2Opts); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+
 	// Kill every dc2 server: dc1 keeps working, dc2 fails fast.
 	for _, s := range dc2.servers {
 		s.kill()
