@@ -312,4 +312,24 @@ func TestFederationOverTLSAndEncryptedGossip(t *testing.T) {
 			t.Errorf("%s: WAN stats %v", s.Self().NodeName, s.Self().Stats["serf_wan"])
 		}
 	}
+
+	// A keyring operation on a server changes the WAN ring too: both
+	// servers of both datacenters install the key.
+	srv1 := agenttest.Client(t, dcs[0].Servers[0])
+	if err := srv1.Operator().KeyringInstall(gossipKey2, nil); err != nil {
+		t.Fatal(err)
+	}
+	rings, err := srv1.Operator().KeyringList(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wanRing *api.KeyringResponse
+	for _, r := range rings {
+		if r.WAN {
+			wanRing = r
+		}
+	}
+	if len(rings) != 2 || wanRing == nil || wanRing.NumNodes != 2 || wanRing.Keys[gossipKey2] != 2 || wanRing.Keys[gossipKey1] != 2 {
+		t.Fatalf("keyring list from a server: %+v (WAN %+v)", rings, wanRing)
+	}
 }
