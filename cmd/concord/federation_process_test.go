@@ -132,17 +132,21 @@ func runFederation(t *testing.T, n int, ips []string) {
 		return nil
 	})
 
-	// DNS on dc1's client, with miekg/dns and, where present, dig.
+	// DNS on dc1's client, with miekg/dns and, where present, dig. DNS
+	// reads are stale (dns_config.allow_stale), so a dc2 follower may
+	// answer before it has the registration: ask until it has.
 	dnsAddr := dc1.client.ip + ":8600"
-	for _, q := range []string{"web.service.dc2.consul", "v1.web.service.dc2.consul", "c-dc2.node.dc2.consul"} {
-		m := new(dns.Msg)
-		m.SetQuestion(q+".", dns.TypeA)
-		resp, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(m, dnsAddr)
-		if err != nil || resp.Rcode != dns.RcodeSuccess || len(resp.Answer) != 1 || !strings.Contains(resp.Answer[0].String(), dc2.client.ip) {
-			t.Fatalf("%s: %v %v", q, resp, err)
+	eventually(t, 30*time.Second, "DNS on dc1's client answers dc2's names", func() error {
+		for _, q := range []string{"web.service.dc2.consul", "v1.web.service.dc2.consul", "c-dc2.node.dc2.consul"} {
+			m := new(dns.Msg)
+			m.SetQuestion(q+".", dns.TypeA)
+			resp, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(m, dnsAddr)
+			if err != nil || resp.Rcode != dns.RcodeSuccess || len(resp.Answer) != 1 || !strings.Contains(resp.Answer[0].String(), dc2.client.ip) {
+				return fmt.Errorf("%s: %v %v", q, resp, err)
+			}
 		}
-	}
-	digDC2(t, dc1.client.ip, dc2.client.ip)
+		return digDC2(t, dc1.client.ip, dc2.client.ip)
+	})
 
 	// A KV write with ?dc=dc2 from dc1 lands in dc2 only.
 	if _, err := c1.KV().Put(&api.KVPair{Key: "fed/where", Value: []byte("dc2")}, &api.WriteOptions{Datacenter: "dc2"}); err != nil {
@@ -266,18 +270,19 @@ func lineWith(out, s string) string {
 
 // digDC2 asks dig for dc2's web through dc1's client. Without dig it
 // skips that part, unless CONCORD_E2E=1 (the CI, which installs dnsutils).
-func digDC2(t *testing.T, dnsIP, want string) {
+func digDC2(t *testing.T, dnsIP, want string) error {
 	t.Helper()
 	dig, err := exec.LookPath("dig")
 	if err != nil {
 		if os.Getenv("CONCORD_E2E") == "1" {
 			t.Fatal("dig is not on PATH and CONCORD_E2E=1: install dnsutils")
 		}
-		t.Log("dig is not on PATH (install dnsutils); the miekg/dns queries above stand in for it")
-		return
+		t.Log("dig is not on PATH (install dnsutils); the miekg/dns queries stand in for it")
+		return nil
 	}
 	out, err := exec.Command(dig, "@"+dnsIP, "-p", "8600", "+time=3", "+tries=1", "web.service.dc2.consul").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "status: NOERROR") || !strings.Contains(string(out), want) {
-		t.Fatalf("dig web.service.dc2.consul: %v\n%s", err, out)
+		return fmt.Errorf("dig web.service.dc2.consul: %v\n%s", err, out)
 	}
+	return nil
 }
