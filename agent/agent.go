@@ -158,11 +158,14 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
 	}
-	if err := reg.Register(reg.MembersCollector("lan", a.lan.Members)); err != nil {
+	if err := a.startWAN(tags, gossipKey); err != nil {
 		return nil, err
 	}
-
-	if err := a.startWAN(tags, gossipKey); err != nil {
+	pools := []metrics.MemberPool{{Name: "lan", Members: a.lan.Members}}
+	if a.wan != nil {
+		pools = append(pools, metrics.MemberPool{Name: "wan", Members: a.wan.Members})
+	}
+	if err := reg.Register(reg.MembersCollector(pools...)); err != nil {
 		return nil, err
 	}
 
@@ -246,16 +249,16 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.startWatches(); err != nil {
 		return nil, err
 	}
-	pools := []joinPool{a.lanJoins()}
+	joins := []joinPool{a.lanJoins()}
 	if a.wan != nil {
-		pools = append(pools, a.wanJoins())
+		joins = append(joins, a.wanJoins())
 	}
-	for _, p := range pools {
+	for _, p := range joins {
 		if err := a.joinStart(p); err != nil {
 			return nil, err
 		}
 	}
-	for _, p := range pools {
+	for _, p := range joins {
 		a.wg.Add(1)
 		go a.retryJoin(p)
 	}

@@ -57,6 +57,12 @@ func TestFederationWANPoolAndRouting(t *testing.T) {
 		t.Fatalf("client WAN force-leave = %v", err)
 	}
 
+	// The WAN pool is in the members metric of a server.
+	families, _ := scrape(t, dc1.Servers[0].HTTPAddrs()[0].String(), "")
+	if v := sum(families, "concord_serf_member_status", map[string]string{"pool": "wan", "status": "alive"}); v != 2 {
+		t.Errorf("alive WAN members in the metrics = %v, want 2", v)
+	}
+
 	// Datacenters: the local one first, then the others by name.
 	if got, err := cli1.Catalog().Datacenters(); err != nil || !slices.Equal(got, []string{"dc1", "dc2"}) {
 		t.Fatalf("dc1 datacenters = %v, %v", got, err)
