@@ -40,9 +40,13 @@ type Agent struct {
 	listener *rpc.Listener  // server mode only
 	server   *server.Server // server mode only
 	router   *wan.Router
-	servers  *serverList // client mode only
-	local    *local.State
-	tls      *ctls.Configurator // reloaded in place
+	// wan is the WAN pool (servers only; nil with ports.serf_wan -1) and
+	// stopRouter ends the router's watch of it (wan.go).
+	wan        *wan.Pool
+	stopRouter func()
+	servers    *serverList // client mode only
+	local      *local.State
+	tls        *ctls.Configurator // reloaded in place
 	// autoEncrypting: a client whose certificate comes from the servers.
 	autoEncrypting bool
 	acls           *aclResolver // client mode only
@@ -134,12 +138,14 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if cfg.ReconnectTimeout > 0 {
 		lcfg.ReconnectTimeout = cfg.ReconnectTimeout
 	}
+	var gossipKey []byte
 	if cfg.EncryptKey != "" {
 		key, kerr := decodeKey(cfg.EncryptKey)
 		if kerr != nil {
 			return nil, kerr
 		}
 		lcfg.SecretKey = key
+		gossipKey = key
 	}
 	lcfg.AllowPlaintextIn = !cfg.EncryptVerifyIncoming
 	lcfg.PlaintextOut = !cfg.EncryptVerifyOutgoing
@@ -161,10 +167,17 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start LAN gossip on %s:%d: %w", cfg.BindAddr, cfg.Ports.SerfLAN, err)
 	}
-	if err := reg.Register(reg.MembersCollector("lan", a.lan.Members)); err != nil {
+	if err := a.startWAN(tags, gossipKey); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(reg.GossipCollector("lan", a.lan.Counts, a.lan.HealthScore)); err != nil {
+	pools := []metrics.MemberPool{{Name: "lan", Members: a.lan.Members, Counts: a.lan.Counts, HealthScore: a.lan.HealthScore}}
+	if a.wan != nil {
+		pools = append(pools, metrics.MemberPool{Name: "wan", Members: a.wan.Members, Counts: a.wan.Counts, HealthScore: a.wan.HealthScore})
+	}
+	if err := reg.Register(reg.MembersCollector(pools...)); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(reg.GossipCollector(pools...)); err != nil {
 		return nil, err
 	}
 
@@ -200,7 +213,11 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
-		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg}
+		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg,
+			RemotePool: a.remotePool, Events: a.lan}
+		if a.wan != nil {
+			deps.WANCoordinates = server.PoolCoordinates{Pool: a.wan}
+		}
 		if cfg.AutoEncrypt.AllowTLS {
 			deps.Signer = tlsc
 		}
@@ -250,11 +267,20 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.startWatches(); err != nil {
 		return nil, err
 	}
-	if err := a.joinStart(); err != nil {
-		return nil, err
+	joins := []joinPool{a.lanJoins()}
+	if a.wan != nil {
+		joins = append(joins, a.wanJoins())
 	}
-	a.wg.Add(2)
-	go a.retryJoin()
+	for _, p := range joins {
+		if err := a.joinStart(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range joins {
+		a.wg.Add(1)
+		go a.retryJoin(p)
+	}
+	a.wg.Add(1)
 	go a.syncCoordinates()
 	a.logger.Info("agent started", "node", cfg.NodeName, "id", id, "datacenter", cfg.Datacenter, "server", cfg.Server)
 	return a, nil
@@ -429,6 +455,9 @@ func (a *Agent) GracefulStop(leave bool) error {
 	if a.server != nil {
 		a.server.StepDown(5 * time.Second)
 	}
+	if leave {
+		a.leaveWAN()
+	}
 	if leave && a.lan != nil {
 		a.logger.Info("leaving the LAN pool")
 		if err := a.lan.Leave(5 * time.Second); err != nil {
@@ -465,6 +494,7 @@ func (a *Agent) Shutdown() error {
 		if a.server != nil {
 			errs = append(errs, a.server.Shutdown())
 		}
+		errs = append(errs, a.shutdownWAN())
 		if a.lan != nil {
 			errs = append(errs, a.lan.Shutdown())
 		}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sync"
@@ -75,6 +76,15 @@ func (b *eventBuffer) list() ([]lan.UserEvent, <-chan struct{}) {
 // FireEvent checks ev's filters, stamps it and sends it through the LAN
 // pool; this agent receives it like every other member.
 func (a *Agent) FireEvent(ev lan.UserEvent) (lan.UserEvent, error) {
+	ev, err := stampEvent(ev)
+	if err != nil {
+		return lan.UserEvent{}, err
+	}
+	return a.lan.FireUserEvent(ev)
+}
+
+// stampEvent checks ev's filters and gives it its ID and version.
+func stampEvent(ev lan.UserEvent) (lan.UserEvent, error) {
 	if _, err := compileEventFilters(ev); err != nil {
 		return lan.UserEvent{}, err
 	}
@@ -83,7 +93,29 @@ func (a *Agent) FireEvent(ev lan.UserEvent) (lan.UserEvent, error) {
 		return lan.UserEvent{}, err
 	}
 	ev.ID, ev.Version = id, userEventVersion
-	return a.lan.FireUserEvent(ev)
+	return ev, nil
+}
+
+// FireRemoteEvent checks ev's filters and stamps it here, then has the
+// servers of datacenter dc fire it into their LAN pool (through this
+// agent's servers, which forward it). The ID travels with it, so a
+// retried call is not delivered twice.
+func (a *Agent) FireRemoteEvent(ctx context.Context, dc, token string, ev lan.UserEvent) (lan.UserEvent, error) {
+	ev, err := stampEvent(ev)
+	if err != nil {
+		return lan.UserEvent{}, err
+	}
+	args := catalog.EventFireRequest{
+		WriteRequest: catalog.WriteRequest{Datacenter: dc, Token: token},
+		ID:           ev.ID, Name: ev.Name, Payload: ev.Payload, Version: ev.Version,
+		NodeFilter: ev.NodeFilter, ServiceFilter: ev.ServiceFilter, TagFilter: ev.TagFilter,
+	}
+	var reply catalog.EventFireReply
+	if err := a.RPC(ctx, catalog.MethodEventFire, &args, &reply); err != nil {
+		return lan.UserEvent{}, err
+	}
+	ev.LTime = reply.LTime
+	return ev, nil
 }
 
 // Events lists the accepted events, oldest first.

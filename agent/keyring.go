@@ -15,7 +15,11 @@ import (
 const keyringFile = "serf/local.keyring"
 
 // Keyring applies a keyring operation across the LAN pool (every member,
-// clients included) and reports it as the LAN pool's answer.
+// clients included) and reports it as the LAN pool's answer. On a server
+// it applies it to the WAN pool first (every server of every
+// datacenter), as Consul changes both rings in lock-step, and reports
+// that pool's answer first, marked WAN. A client agent is in no WAN pool,
+// so an operation run through one leaves the WAN keyring as it was.
 func (a *Agent) Keyring(ctx context.Context, op lan.KeyringOp, key string) ([]httpapi.KeyringResponse, error) {
 	var raw []byte
 	if op != lan.KeyringList {
@@ -28,11 +32,24 @@ func (a *Agent) Keyring(ctx context.Context, op lan.KeyringOp, key string) ([]ht
 			return nil, catalog.BadRequestf(fmt.Sprintf("Invalid key: it decodes to %d bytes; a key is 16, 24 or 32 bytes", n))
 		}
 	}
+	var out []httpapi.KeyringResponse
+	if a.wan != nil {
+		rep, err := a.wan.KeyringOperation(ctx, op, raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a.keyringResponse(rep, true))
+	}
 	rep, err := a.lan.KeyringOperation(ctx, op, raw)
 	if err != nil {
 		return nil, err
 	}
+	return append(out, a.keyringResponse(rep, false)), nil
+}
+
+func (a *Agent) keyringResponse(rep *lan.KeyringReport, wan bool) httpapi.KeyringResponse {
 	resp := httpapi.KeyringResponse{
+		WAN:         wan,
 		Datacenter:  a.cfg.Datacenter,
 		Messages:    rep.Messages,
 		Keys:        rep.Keys,
@@ -42,5 +59,5 @@ func (a *Agent) Keyring(ctx context.Context, op lan.KeyringOp, key string) ([]ht
 	if err := rep.Err(); err != nil {
 		resp.Error = err.Error()
 	}
-	return []httpapi.KeyringResponse{resp}, nil
+	return resp
 }

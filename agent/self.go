@@ -40,6 +40,9 @@ func (a *Agent) Self() httpapi.Self {
 			"known_datacenters": strconv.Itoa(len(a.router.Datacenters())),
 		},
 	}
+	if a.wan != nil {
+		stats["serf_wan"] = a.wan.Stats()
+	}
 	if a.server != nil {
 		stats["raft"] = a.server.Stats()
 		stats["consul"]["leader"] = strconv.FormatBool(a.server.IsLeader())
@@ -85,6 +88,7 @@ func (a *Agent) Leave() error {
 	if a.server != nil {
 		a.server.StepDown(5 * time.Second)
 	}
+	a.leaveWAN()
 	if err := a.lan.Leave(5 * time.Second); err != nil {
 		return err
 	}

@@ -1,22 +1,15 @@
 package agent
 
 import (
-	"slices"
-	"sync"
-
 	"github.com/concord-dev/concord/lan"
+	"github.com/concord-dev/concord/wan"
 )
 
 // serverList is a client agent's view of its datacenter's servers, fed
-// by gossip. Calls stick to one server (so its connection is reused) and
-// move on when that server fails.
+// by gossip: the alive servers of its datacenter in a failover set.
 type serverList struct {
 	dc string
-
-	// mu guards servers and next.
-	mu      sync.Mutex
-	servers []string // RPC addresses of alive servers
-	next    int
+	wan.ServerSet
 }
 
 func newServerList(dc string) *serverList { return &serverList{dc: dc} }
@@ -33,48 +26,9 @@ func (l *serverList) update(members []lan.Member) (gone []string) {
 		}
 		addrs = append(addrs, srv.Addr.String())
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	cur := ""
-	if len(l.servers) > 0 {
-		cur = l.servers[l.next%len(l.servers)]
-	}
-	for _, old := range l.servers {
-		if !slices.Contains(addrs, old) {
-			gone = append(gone, old)
-		}
-	}
-	l.servers = addrs
-	l.next = 0
-	for i, a := range addrs {
-		if a == cur {
-			l.next = i
-		}
-	}
-	return gone
+	return l.Set(addrs)
 }
 
-// pick returns the server to call, or "" when none is known.
-func (l *serverList) pick() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.servers) == 0 {
-		return ""
-	}
-	return l.servers[l.next%len(l.servers)]
-}
-
-// failed moves past addr, unless another caller already did.
-func (l *serverList) failed(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.servers) > 0 && l.servers[l.next%len(l.servers)] == addr {
-		l.next = (l.next + 1) % len(l.servers)
-	}
-}
-
-func (l *serverList) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.servers)
-}
+func (l *serverList) pick() string       { return l.Pick() }
+func (l *serverList) failed(addr string) { l.Failed(addr) }
+func (l *serverList) len() int           { return l.Len() }

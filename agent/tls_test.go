@@ -22,11 +22,17 @@ import (
 // returns its files.
 func certFiles(t *testing.T, dir, ca, caKey string, kind ctls.Kind) (cert, key string) {
 	t.Helper()
-	c, k, err := ctls.GenerateCert(ca, caKey, ctls.CertOptions{Kind: kind, Datacenter: "dc1", Domain: "consul"})
+	return certFilesIn(t, dir, ca, caKey, kind, "dc1")
+}
+
+// certFilesIn writes a certificate of kind for datacenter dc.
+func certFilesIn(t *testing.T, dir, ca, caKey string, kind ctls.Kind, dc string) (cert, key string) {
+	t.Helper()
+	c, k, err := ctls.GenerateCert(ca, caKey, ctls.CertOptions{Kind: kind, Datacenter: dc, Domain: "consul"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, key = ctls.NextCertFileNames(dir, kind, "dc1", "consul")
+	cert, key = ctls.NextCertFileNames(dir, kind, dc, "consul")
 	cert, key = filepath.Join(dir, cert), filepath.Join(dir, key)
 	if err := os.WriteFile(cert, []byte(c), 0o600); err != nil {
 		t.Fatal(err)

@@ -41,6 +41,9 @@ type Config struct {
 	// AdvertisePort is the port other members reach us at; 0 = the actual
 	// bound port. With BindPort 0, memberlist always advertises the bound port.
 	AdvertisePort int
+	// JoinPort is the port Join uses for an address given without one;
+	// 0 means DefaultPort. The WAN pool sets its own (8302).
+	JoinPort int
 	// Tags are encoded into the memberlist node meta; the encoding (see
 	// tags.go) must fit in 512 bytes.
 	Tags map[string]string
@@ -66,9 +69,8 @@ type Config struct {
 	KeyringTimeout time.Duration
 	// ReconnectTimeout: failed members are reaped after this (default 72h).
 	ReconnectTimeout time.Duration
-	// ReconnectInterval: how often one failed member is contacted again,
-	// so members on both sides of a healed partition find each other
-	// (default 30s, serf's).
+	// ReconnectInterval: how often one failed member is tried again
+	// (default 30 s, serf's; reconnect.go).
 	ReconnectInterval time.Duration
 	// TombstoneTimeout: left members are reaped after this (default 24h).
 	TombstoneTimeout time.Duration
@@ -155,6 +157,12 @@ func (c *Config) normalized() (*Config, error) {
 	}
 	if out.TombstoneTimeout <= 0 {
 		out.TombstoneTimeout = DefaultTombstoneTimeout
+	}
+	if out.JoinPort < 0 || out.JoinPort > 65535 {
+		return nil, fmt.Errorf("lan: JoinPort %d out of range", out.JoinPort)
+	}
+	if out.JoinPort == 0 {
+		out.JoinPort = DefaultPort
 	}
 	if out.KeyringTimeout <= 0 {
 		out.KeyringTimeout = defaultKeyringTimeout

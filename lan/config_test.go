@@ -60,12 +60,12 @@ func TestNormalizeJoinAddr(t *testing.T) {
 		"[fe80::1]:8302": "[fe80::1]:8302",
 		" host.example ": "host.example:8301",
 	} {
-		if got, err := normalizeJoinAddr(in); err != nil || got != want {
+		if got, err := normalizeJoinAddr(in, DefaultPort); err != nil || got != want {
 			t.Errorf("normalizeJoinAddr(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "10.0.0.1:x", "10.0.0.1:0"} {
-		if _, err := normalizeJoinAddr(bad); err == nil {
+		if _, err := normalizeJoinAddr(bad, DefaultPort); err == nil {
 			t.Errorf("normalizeJoinAddr(%q) succeeded", bad)
 		}
 	}

@@ -17,6 +17,10 @@
 //   - a join intent, sent by a node after it joins and to refute a leave
 //     intent about itself.
 //
+// A failed member is tried again now and then (reconnect.go, serf's
+// reconnector), since memberlist stops gossiping to the dead after a
+// while and two sides of a healed partition would otherwise stay apart.
+//
 // Intents carry a Lamport time, exchanged on every push/pull too, and a
 // member ignores intents no newer than the last one it applied to that
 // member, so an old force-leave cannot mark a node left after it rejoined.

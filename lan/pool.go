@@ -97,6 +97,8 @@ type Pool struct {
 	pending   map[uint64]chan keyringAnswer
 	nextReqID atomic.Uint64
 
+	reconnecting atomic.Bool // a reconnect join is running (reconnect.go)
+
 	leaveMu      sync.Mutex // serializes Leave and Shutdown
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -164,7 +166,7 @@ func New(cfg *Config) (*Pool, error) {
 }
 
 // Join contacts the given agents ("ip" or "ip:port", port defaulting to
-// 8301) and syncs state with them. It returns how many were reached; the
+// Config.JoinPort) and syncs state with them. It returns how many were reached; the
 // error is non-nil when none was, or when the pool already has an alive
 // member with our name at another address (that member is kept).
 func (p *Pool) Join(addrs []string) (int, error) {
@@ -184,7 +186,7 @@ func (p *Pool) Join(addrs []string) (int, error) {
 	var targets []string
 	var bad []string
 	for _, a := range addrs {
-		t, err := normalizeJoinAddr(a)
+		t, err := normalizeJoinAddr(a, p.config.JoinPort)
 		if err != nil {
 			bad = append(bad, err.Error())
 			continue
@@ -217,8 +219,9 @@ func (p *Pool) Join(addrs []string) (int, error) {
 	return n, nil
 }
 
-// normalizeJoinAddr turns "ip" into "ip:8301" and checks "ip:port".
-func normalizeJoinAddr(addr string) (string, error) {
+// normalizeJoinAddr turns "ip" into "ip:port" (the pool's join port,
+// 8301 on the LAN) and checks "ip:port".
+func normalizeJoinAddr(addr string, port int) (string, error) {
 	addr = strings.TrimSpace(addr)
 	if addr == "" {
 		return "", errors.New("empty join address")
@@ -230,7 +233,7 @@ func normalizeJoinAddr(addr string) (string, error) {
 		return net.JoinHostPort(host, port), nil
 	}
 	host := strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
-	return net.JoinHostPort(host, strconv.Itoa(DefaultPort)), nil
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
 // Leave leaves the pool gracefully: it gossips a leave intent (so members

@@ -1,15 +1,8 @@
 package lan
 
 import (
-	"math/rand/v2"
-	"net"
-	"strconv"
 	"time"
 )
-
-// DefaultReconnectInterval is how often a failed member is contacted
-// again (serf's reconnect_interval).
-const DefaultReconnectInterval = 30 * time.Second
 
 // Reap interval bounds: a fifth of the shorter timeout, clamped.
 const (
@@ -40,29 +33,6 @@ func (p *Pool) reaper(interval, reconnect time.Duration) {
 		case <-r.C:
 			p.reconnect()
 		}
-	}
-}
-
-// reconnect pushes and pulls state with one failed member, picked at
-// random, as serf does. memberlist never contacts a node it declared
-// dead again, so without this two sides of a healed partition would each
-// keep the other failed: the exchange makes the far side hear that it is
-// thought dead, refute it, and the refutation brings both back.
-func (p *Pool) reconnect() {
-	p.mu.Lock()
-	var failed []string
-	for name, m := range p.members {
-		if name != p.config.NodeName && m.Status == StatusFailed {
-			failed = append(failed, net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port))))
-		}
-	}
-	p.mu.Unlock()
-	if len(failed) == 0 {
-		return
-	}
-	addr := failed[rand.IntN(len(failed))]
-	if _, err := p.ml.Join([]string{addr}); err != nil {
-		p.logger.Debug("lan: reconnect to a failed member failed", "addr", addr, "error", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/memberlist"
 )
 
@@ -52,6 +53,21 @@ type Config struct {
 	RetryJoin        []string
 	RetryInterval    time.Duration
 	RetryMaxAttempts int // 0 retries forever
+
+	// WAN federation (servers only): the address other datacenters'
+	// servers reach this one at (advertise_addr_wan, default
+	// AdvertiseAddr) and the WAN pool's joins, as on the LAN.
+	AdvertiseAddrWAN    string
+	StartJoinWAN        []string
+	RetryJoinWAN        []string
+	RetryIntervalWAN    time.Duration
+	RetryMaxAttemptsWAN int // 0 retries forever
+	// WANFaults cuts WAN gossip and cross-datacenter RPC between chosen
+	// addresses, and WANLocalTimings runs the WAN pool with memberlist's
+	// local-network timings instead of its WAN preset: tests only, never
+	// read from files.
+	WANFaults       *wan.Faults
+	WANLocalTimings bool
 
 	UI bool
 	// EnableDebug serves net/http/pprof under /debug/pprof/ on the HTTP
@@ -232,6 +248,7 @@ func DefaultConfig() *Config {
 	c := l.defaults(false)
 	c.NodeName, _ = l.hostname()
 	c.AdvertiseAddr = l.advertiseFor(c.BindAddr)
+	c.AdvertiseAddrWAN = c.AdvertiseAddr
 	c.HTTPAddrs = append([]string(nil), c.ClientAddrs...)
 	c.DNSAddrs = append([]string(nil), c.ClientAddrs...)
 	c.HTTPSAddrs = append([]string(nil), c.ClientAddrs...)
@@ -260,6 +277,7 @@ func (l *loader) defaults(dev bool) *Config {
 		ClientAddrs:           []string{defaultClientAddr},
 		Ports:                 Ports{HTTP: 8500, HTTPS: -1, DNS: 8600, SerfLAN: 8301, SerfWAN: 8302, Server: 8300},
 		RetryInterval:         defaultRetryInterval,
+		RetryIntervalWAN:      defaultRetryInterval,
 		LogLevel:              defaultLogLevel,
 		Domain:                defaultDomain,
 		RaftProtocol:          defaultRaftProtocol,

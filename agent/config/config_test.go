@@ -20,6 +20,8 @@ func TestDefaultConfig(t *testing.T) {
 		HTTPSAddrs:            []string{"127.0.0.1"},
 		Ports:                 Ports{HTTP: 8500, HTTPS: -1, DNS: 8600, SerfLAN: 8301, SerfWAN: 8302, Server: 8300},
 		RetryInterval:         30 * time.Second,
+		RetryIntervalWAN:      30 * time.Second,
+		AdvertiseAddrWAN:      "127.0.0.1",
 		LogLevel:              "info",
 		Domain:                "consul.",
 		LeaveOnTerm:           true,

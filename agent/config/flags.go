@@ -95,6 +95,11 @@ func newFlagSet(r *flagResult, consulOnly bool) *flag.FlagSet {
 	list(&p.RetryJoin, "retry-join", "An `address` to join, retried until it works; repeatable.")
 	fs.Var(durationValue{&p.RetryInterval}, "retry-interval", "The `duration` between -retry-join attempts.")
 	integer(&p.RetryMax, "retry-max", "The `number` of -retry-join attempts; 0 retries forever.", atLeast(0))
+	str(&p.AdvertiseAddrWAN, "advertise-wan", "The `address` advertised to other datacenters' servers.", ip)
+	list(&p.StartJoinWAN, "join-wan", "A server `address` of the WAN pool to join at start; repeatable (servers only).")
+	list(&p.RetryJoinWAN, "retry-join-wan", "A WAN `address` to join, retried until it works; repeatable (servers only).")
+	fs.Var(durationValue{&p.RetryIntervalWAN}, "retry-interval-wan", "The `duration` between -retry-join-wan attempts.")
+	integer(&p.RetryMaxWAN, "retry-max-wan", "The `number` of -retry-join-wan attempts; 0 retries forever.", atLeast(0))
 	port(&p.Ports.HTTP, "http-port", "HTTP API")
 	port(&p.Ports.HTTPS, "https-port", "HTTPS API")
 	port(&p.Ports.DNS, "dns-port", "DNS")
@@ -135,11 +140,11 @@ func newFlagSet(r *flagResult, consulOnly bool) *flag.FlagSet {
 // consulOnlyFlags are Consul agent flags taking a value that concord
 // accepts with a warning.
 func consulOnlyFlags() []string {
-	return []string{"advertise-wan", "default-query-time",
-		"grpc-port", "grpc-tls-port", "join-wan", "log-file",
+	return []string{"default-query-time",
+		"grpc-port", "grpc-tls-port", "log-file",
 		"log-rotate-bytes", "log-rotate-duration", "log-rotate-max-files",
 		"max-query-time", "pid-file", "primary-gateway", "protocol",
-		"retry-interval-wan", "retry-join-wan", "retry-max-wan", "segment",
+		"segment",
 		"serf-lan-allowed-cidrs", "serf-lan-bind", "serf-wan-allowed-cidrs",
 		"serf-wan-bind", "ui-content-path", "ui-dir"}
 }

@@ -25,6 +25,11 @@ type partial struct {
 	RetryInterval        *time.Duration
 	RetryMax             *int
 
+	AdvertiseAddrWAN           *string
+	StartJoinWAN, RetryJoinWAN []string
+	RetryIntervalWAN           *time.Duration
+	RetryMaxWAN                *int
+
 	UI, UIConfigEnabled   *bool
 	EnableDebug           *bool
 	DisableCoordinates    *bool
@@ -173,6 +178,11 @@ func (dst *partial) merge(src *partial) {
 	dst.RetryJoin = append(dst.RetryJoin, src.RetryJoin...)
 	over(&dst.RetryInterval, src.RetryInterval)
 	over(&dst.RetryMax, src.RetryMax)
+	over(&dst.AdvertiseAddrWAN, src.AdvertiseAddrWAN)
+	dst.StartJoinWAN = append(dst.StartJoinWAN, src.StartJoinWAN...)
+	dst.RetryJoinWAN = append(dst.RetryJoinWAN, src.RetryJoinWAN...)
+	over(&dst.RetryIntervalWAN, src.RetryIntervalWAN)
+	over(&dst.RetryMaxWAN, src.RetryMaxWAN)
 	over(&dst.UI, src.UI)
 	over(&dst.EnableDebug, src.EnableDebug)
 	over(&dst.DisableCoordinates, src.DisableCoordinates)
@@ -270,6 +280,10 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	c.RetryJoin = append([]string(nil), p.RetryJoin...)
 	set(&c.RetryInterval, p.RetryInterval)
 	set(&c.RetryMaxAttempts, p.RetryMax)
+	c.StartJoinWAN = append([]string(nil), p.StartJoinWAN...)
+	c.RetryJoinWAN = append([]string(nil), p.RetryJoinWAN...)
+	set(&c.RetryIntervalWAN, p.RetryIntervalWAN)
+	set(&c.RetryMaxAttemptsWAN, p.RetryMaxWAN)
 	// ui_config.enabled (and -ui) wins over the older top-level ui.
 	set(&c.UI, p.UI)
 	set(&c.EnableDebug, p.EnableDebug)
@@ -355,6 +369,8 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	if p.AdvertiseAddr == nil {
 		c.AdvertiseAddr = l.advertiseFor(c.BindAddr)
 	}
+	c.AdvertiseAddrWAN = c.AdvertiseAddr
+	set(&c.AdvertiseAddrWAN, p.AdvertiseAddrWAN)
 	c.LeaveOnTerm = !c.Server
 	set(&c.LeaveOnTerm, p.LeaveOnTerm)
 	c.SkipLeaveOnInt = c.Server

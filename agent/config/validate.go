@@ -229,6 +229,23 @@ func validate(c *Config) ([]string, error) {
 	tw, te := validateTLS(c)
 	warnings, errs = append(warnings, tw...), append(errs, te...)
 
+	if err := checkIP("advertise_addr_wan", c.AdvertiseAddrWAN); err != nil {
+		fail(err)
+	} else if net.ParseIP(c.AdvertiseAddrWAN).IsUnspecified() {
+		failf("advertise_addr_wan cannot be %s: advertise an address other datacenters can reach", c.AdvertiseAddrWAN)
+	}
+	if !c.Server && (len(c.StartJoinWAN) > 0 || len(c.RetryJoinWAN) > 0) {
+		failf("start_join_wan and retry_join_wan (-join-wan, -retry-join-wan) need server mode: only servers join the WAN pool")
+	}
+	if c.Server && c.Ports.SerfWAN == -1 && (len(c.StartJoinWAN) > 0 || len(c.RetryJoinWAN) > 0) {
+		failf("start_join_wan and retry_join_wan need the WAN pool, but ports.serf_wan is -1")
+	}
+	if c.RetryIntervalWAN <= 0 {
+		failf("retry_interval_wan must be positive (got %s)", c.RetryIntervalWAN)
+	}
+	if c.RetryMaxAttemptsWAN < 0 {
+		failf("retry_max_wan cannot be negative (got %d)", c.RetryMaxAttemptsWAN)
+	}
 	if c.RetryInterval <= 0 {
 		failf("retry_interval must be positive (got %s)", c.RetryInterval)
 	}

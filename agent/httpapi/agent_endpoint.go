@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/concord-dev/concord/acl"
+	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 	"github.com/hashicorp/serf/coordinate"
 )
@@ -114,9 +115,8 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 }
 
 // agentMembers serves GET /v1/agent/members: the LAN pool, failed and left
-// members included. The WAN pool arrives with federation; until then
-// ?wan=1 answers an empty list, which is what a Consul agent outside any
-// WAN pool reports.
+// members included, or with ?wan=1 the WAN pool (empty on a client agent,
+// as from Consul).
 func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if q.Get("filter") != "" {
@@ -128,14 +128,21 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
 	}
 	members := []memberJSON{}
 	filtered := false
-	if !boolParam(q, "wan") {
-		for _, m := range s.agent.Members() {
-			if !authz.NodeRead(m.Name) {
-				filtered = true
-				continue
-			}
-			members = append(members, renderMember(m))
+	wan := boolParam(q, "wan")
+	list := s.agent.Members()
+	if wan {
+		list = s.agent.WANMembers()
+	}
+	for _, m := range list {
+		node := m.Name
+		if wan {
+			node = wanNodeName(m)
 		}
+		if !authz.NodeRead(node) {
+			filtered = true
+			continue
+		}
+		members = append(members, renderMember(m))
 	}
 	if filtered {
 		w.Header().Set("X-Consul-Results-Filtered-By-ACLs", "true")
@@ -149,15 +156,19 @@ func (s *Server) agentJoin(w http.ResponseWriter, r *http.Request) error {
 	if addr == "" {
 		return badRequest("Missing address to join")
 	}
-	if boolParam(r.URL.Query(), "wan") {
-		return badRequest("WAN join arrives with federation")
-	}
 	if err := s.allow(r, func(a acl.Authorizer) bool { return a.AgentWrite(s.agent.Self().NodeName) }); err != nil {
 		return err
 	}
-	n, err := s.agent.Join([]string{addr})
+	join := s.agent.Join
+	if boolParam(r.URL.Query(), "wan") {
+		join = s.agent.JoinWAN
+	}
+	n, err := join([]string{addr})
 	if err == nil && n == 0 {
 		err = fmt.Errorf("no agent reached at %s", addr)
+	}
+	if catalog.IsBadRequest(err) {
+		return err
 	}
 	if err != nil {
 		s.logger.Warn("join failed", "address", addr, "error", err)
@@ -189,15 +200,27 @@ func (s *Server) agentForceLeave(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("Missing node name")
 	}
 	q := r.URL.Query()
-	if boolParam(q, "wan") {
-		return badRequest("WAN force-leave arrives with federation")
-	}
 	if err := s.allow(r, func(a acl.Authorizer) bool { return a.OperatorWrite() }); err != nil {
 		return err
 	}
-	if err := s.agent.ForceLeave(node, boolParam(q, "prune")); err != nil {
+	forceLeave := s.agent.ForceLeave
+	if boolParam(q, "wan") {
+		forceLeave = s.agent.ForceLeaveWAN
+	}
+	if err := forceLeave(node, boolParam(q, "prune")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// wanNodeName is the node a member stands for: a WAN member is named
+// "NODE.DC" and tagged with its datacenter.
+func wanNodeName(m lan.Member) string {
+	if dc := m.Tags["dc"]; dc != "" {
+		if node, ok := strings.CutSuffix(m.Name, "."+dc); ok {
+			return node
+		}
+	}
+	return m.Name
 }

@@ -58,7 +58,8 @@ func TestAgentWithConsulClient(t *testing.T) {
 	if err := agent.Join("10.0.0.2:8301", false); err != nil {
 		t.Errorf("Join: %v", err)
 	}
-	if err := agent.Join("10.0.0.3", true); err == nil || !strings.Contains(err.Error(), "WAN join arrives with federation") {
+	// The fake is a client agent: a WAN join is refused with a 400.
+	if err := agent.Join("10.0.0.3", true); err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(err.Error(), "Must be a server") {
 		t.Errorf("WAN join: %v", err)
 	}
 	fa.mu.Lock()

@@ -44,6 +44,14 @@ type Agent interface {
 	// ForceLeave moves a failed member to left; prune forgets it at once.
 	ForceLeave(node string, prune bool) error
 
+	// WANMembers lists the WAN pool (member names "NODE.DC"); empty on
+	// a client agent, which is in none.
+	WANMembers() []lan.Member
+	// JoinWAN and ForceLeaveWAN are Join and ForceLeave on the WAN pool;
+	// a client agent refuses them with an error saying only servers may.
+	JoinWAN(addrs []string) (int, error)
+	ForceLeaveWAN(node string, prune bool) error
+
 	// SetAgentToken replaces one of the agent's own ACL tokens (PUT
 	// /v1/agent/token/:kind): "default", "agent", "agent_recovery",
 	// "replication", "dns", "config_file_service_registration", or a

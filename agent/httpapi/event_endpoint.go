@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/acl"
-	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/lan"
 )
 
@@ -23,6 +23,10 @@ type Events interface {
 	// ID and sends it to every member of the LAN pool, this agent
 	// included. It returns the event as sent.
 	FireEvent(ev lan.UserEvent) (lan.UserEvent, error)
+	// FireRemoteEvent checks ev's filters, gives it an ID and has the
+	// servers of datacenter dc fire it into that datacenter's LAN pool;
+	// dc's servers check token's event:write there.
+	FireRemoteEvent(ctx context.Context, dc, token string, ev lan.UserEvent) (lan.UserEvent, error)
 	// Events returns the events this agent accepted (the last 256,
 	// oldest first) and a channel closed when the next one arrives.
 	Events() ([]lan.UserEvent, <-chan struct{})
@@ -34,11 +38,14 @@ func (s *Server) eventFire(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return badRequest("Missing name")
 	}
-	if s.datacenter(r) != s.cfg.Datacenter {
-		return catalog.ErrUnknownDC
-	}
-	if err := s.allow(r, func(a acl.Authorizer) bool { return a.EventWrite(name) }); err != nil {
-		return err
+	dc := s.datacenter(r)
+	remote := !strings.EqualFold(dc, s.cfg.Datacenter)
+	// Another datacenter's servers decide with their own ACLs: the
+	// token may exist only there.
+	if !remote {
+		if err := s.allow(r, func(a acl.Authorizer) bool { return a.EventWrite(name) }); err != nil {
+			return err
+		}
 	}
 	if r.ContentLength > MaxEventPayload {
 		return bodyTooLarge(MaxEventPayload)
@@ -55,13 +62,18 @@ func (s *Server) eventFire(w http.ResponseWriter, r *http.Request) error {
 		payload = nil
 	}
 	q := r.URL.Query()
-	ev, err := s.agent.FireEvent(lan.UserEvent{
+	ev := lan.UserEvent{
 		Name:          name,
 		Payload:       payload,
 		NodeFilter:    q.Get("node"),
 		ServiceFilter: q.Get("service"),
 		TagFilter:     q.Get("tag"),
-	})
+	}
+	if remote {
+		ev, err = s.agent.FireRemoteEvent(r.Context(), dc, requestToken(r), ev)
+	} else {
+		ev, err = s.agent.FireEvent(ev)
+	}
 	if err != nil {
 		return err
 	}

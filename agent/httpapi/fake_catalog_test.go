@@ -186,3 +186,14 @@ func (f *fakeAgent) Authorize(token string) (acl.Authorizer, error) {
 	}
 	return acl.ManageAll(), nil
 }
+
+// The fake is a client agent outside any WAN pool.
+func (f *fakeAgent) WANMembers() []lan.Member { return nil }
+
+func (f *fakeAgent) JoinWAN(addrs []string) (int, error) {
+	return 0, catalog.BadRequestf("Must be a server to join or leave the WAN pool")
+}
+
+func (f *fakeAgent) ForceLeaveWAN(node string, prune bool) error {
+	return catalog.BadRequestf("Must be a server to join or leave the WAN pool")
+}

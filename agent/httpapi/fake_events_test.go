@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"fmt"
 	"sync"
 
 	"github.com/concord-dev/concord/catalog"
@@ -45,3 +47,7 @@ func (f *fakeEvents) Events() ([]lan.UserEvent, <-chan struct{}) {
 }
 
 func fakeEvent(name string) lan.UserEvent { return lan.UserEvent{Name: name} }
+
+func (f *fakeEvents) FireRemoteEvent(ctx context.Context, dc, token string, ev lan.UserEvent) (lan.UserEvent, error) {
+	return lan.UserEvent{}, fmt.Errorf("%w: %s", catalog.ErrUnknownDC, dc)
+}

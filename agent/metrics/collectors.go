@@ -88,17 +88,29 @@ func (r *Registry) RaftCollector(stats func() map[string]string) prometheus.Coll
 	}}
 }
 
-// MembersCollector counts gossip members by status; network is "lan"
-// (and later "wan").
-func (r *Registry) MembersCollector(network string, members func() []lan.Member) prometheus.Collector {
+// MemberPool is one gossip pool the members collector counts.
+type MemberPool struct {
+	Name    string // the network label: "lan" or "wan"
+	Members func() []lan.Member
+	// Counts and HealthScore feed GossipCollector.
+	Counts      func() lan.Counts
+	HealthScore func() int
+}
+
+// MembersCollector counts gossip members by network and status. One
+// collector serves every pool of the agent (a server's LAN and WAN),
+// since a family may be registered once.
+func (r *Registry) MembersCollector(pools ...MemberPool) prometheus.Collector {
 	byStatus := r.family("serf.member.status", "Gossip pool members by network (lan, wan) and status (alive, leaving, left, failed).", prometheus.GaugeValue, "network", "status")
 	return &collector{families: []family{byStatus}, collect: func(ch chan<- prometheus.Metric) {
-		counts := map[string]int{"alive": 0, "leaving": 0, "left": 0, "failed": 0}
-		for _, m := range members() {
-			counts[m.Status.String()]++
-		}
-		for status, n := range counts {
-			byStatus.emit(ch, float64(n), network, status)
+		for _, p := range pools {
+			counts := map[string]int{"alive": 0, "leaving": 0, "left": 0, "failed": 0}
+			for _, m := range p.Members() {
+				counts[m.Status.String()]++
+			}
+			for status, n := range counts {
+				byStatus.emit(ch, float64(n), p.Name, status)
+			}
 		}
 	}}
 }

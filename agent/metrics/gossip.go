@@ -6,14 +6,13 @@ import (
 
 	gometrics "github.com/hashicorp/go-metrics/compat"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/concord-dev/concord/lan"
 )
 
-// GossipCollector reports a gossip pool's membership event counts and
-// memberlist's health score, labelled network="lan" (a WAN pool reuses
-// the same families with network="wan").
-func (r *Registry) GossipCollector(network string, counts func() lan.Counts, healthScore func() int) prometheus.Collector {
+// GossipCollector reports each gossip pool's membership event counts
+// and memberlist's health score, labelled by network ("lan", and "wan"
+// on a server). One collector serves every pool, since a family may be
+// registered once.
+func (r *Registry) GossipCollector(pools ...MemberPool) prometheus.Collector {
 	ev := func(name, help string) family {
 		return r.family(name, help, prometheus.CounterValue, "network")
 	}
@@ -24,13 +23,18 @@ func (r *Registry) GossipCollector(network string, counts func() lan.Counts, hea
 	flap := ev("serf.member.flap", "Members that came back alive within 60 s of failing.")
 	score := r.family("memberlist.health.score", "memberlist's awareness score: 0 is healthy; it rises while this agent misses probe acks.", prometheus.GaugeValue, "network")
 	return &collector{families: []family{join, update, failed, left, flap, score}, collect: func(ch chan<- prometheus.Metric) {
-		c := counts()
-		join.emit(ch, float64(c.Join), network)
-		update.emit(ch, float64(c.Update), network)
-		failed.emit(ch, float64(c.Failed), network)
-		left.emit(ch, float64(c.Left), network)
-		flap.emit(ch, float64(c.Flap), network)
-		score.emit(ch, float64(healthScore()), network)
+		for _, p := range pools {
+			if p.Counts == nil || p.HealthScore == nil {
+				continue
+			}
+			c := p.Counts()
+			join.emit(ch, float64(c.Join), p.Name)
+			update.emit(ch, float64(c.Update), p.Name)
+			failed.emit(ch, float64(c.Failed), p.Name)
+			left.emit(ch, float64(c.Left), p.Name)
+			flap.emit(ch, float64(c.Flap), p.Name)
+			score.emit(ch, float64(p.HealthScore()), p.Name)
+		}
 	}}
 }
 

@@ -26,6 +26,7 @@ type Registry struct {
 	rpcQuery    prometheus.Counter
 	rpcBlocking prometheus.Gauge
 	rpcForward  *prometheus.CounterVec
+	rpcCrossDC  *prometheus.CounterVec
 	clientRPC   prometheus.Counter
 	clientFail  prometheus.Counter
 
@@ -110,6 +111,8 @@ func New(prefix string) (*Registry, error) {
 		Help: "Blocking queries this server is waiting on now."})
 	r.rpcForward = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.forward"),
 		Help: "RPCs this server sent on to the Raft leader, by method."}, []string{"method"})
+	r.rpcCrossDC = prometheus.NewCounterVec(prometheus.CounterOpts{Name: n("rpc.cross-dc"),
+		Help: "RPCs (blocking queries included) this server sent to another datacenter, by datacenter."}, []string{"datacenter"})
 	r.clientRPC = counter("client.rpc", "RPCs this client agent made to the servers.")
 	r.clientFail = counter("client.rpc.failed", "RPC attempts of this client agent that failed (each retry counts).")
 	r.raftApply = counter("raft.apply", "Raft commands this server applied as leader.")
@@ -157,7 +160,7 @@ func New(prefix string) (*Registry, error) {
 	}
 
 	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
-		r.rpcForward, r.clientRPC, r.clientFail,
+		r.rpcForward, r.rpcCrossDC, r.clientRPC, r.clientFail,
 		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
 		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss, r.checkRuns,
 		collectors.NewGoCollector(),
@@ -281,6 +284,11 @@ func (r *Registry) CheckRan(status string) {
 // RPCForwarded counts a call a follower sent on to the leader.
 func (r *Registry) RPCForwarded(method string) {
 	r.rpcForward.WithLabelValues(method).Inc()
+}
+
+// RPCCrossDC counts a call this server sent to another datacenter.
+func (r *Registry) RPCCrossDC(dc string) {
+	r.rpcCrossDC.WithLabelValues(dc).Inc()
 }
 
 // ClientRPC counts one RPC a client agent made (retries not counted).

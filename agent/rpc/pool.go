@@ -108,7 +108,7 @@ func (p *Pool) dialSession(ctx context.Context, addr string) (*yamux.Session, er
 	if err != nil {
 		return nil, &notSentError{transportError{err}}
 	}
-	if tc, ok := raw.(*net.TCPConn); ok {
+	if tc, ok := tcpConn(raw); ok {
 		tc.SetKeepAlive(true)
 		tc.SetNoDelay(true)
 	}
@@ -211,4 +211,13 @@ func (p *Pool) streamErr(ctx context.Context, addr string, sess *yamux.Session, 
 		p.drop(addr, sess)
 	}
 	return &transportError{fmt.Errorf("call to %s: %w", addr, err)}
+}
+
+// tcpConn finds the TCP connection under a dialer's wrapper, if any.
+func tcpConn(c net.Conn) (*net.TCPConn, bool) {
+	if u, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = u.NetConn()
+	}
+	tc, ok := c.(*net.TCPConn)
+	return tc, ok
 }

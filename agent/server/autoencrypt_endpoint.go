@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
@@ -29,8 +30,9 @@ func (s *Server) autoEncryptSign(ctx context.Context, args *catalog.AutoEncryptS
 	if !s.cfg.AutoEncryptAllowTLS || s.signer == nil {
 		return errAutoEncryptOff
 	}
-	if err := s.router.Check(args.Datacenter); err != nil {
-		return err
+	if !s.router.IsLocal(args.Datacenter) {
+		// A certificate is signed for this datacenter's agents only.
+		return fmt.Errorf("%w %q: auto_encrypt signs for datacenter %q only", catalog.ErrUnknownDC, args.Datacenter, s.cfg.Datacenter)
 	}
 	if args.Node == "" {
 		return catalog.BadRequestf("auto_encrypt: the node name is required")

@@ -59,5 +59,6 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodPreparedQueryExplain, s.preparedQueryExplain)
 	handle(m, catalog.MethodPreparedQueryExecute, s.preparedQueryExecute)
 	handle(m, catalog.MethodPreparedQueryExecuteRemote, s.preparedQueryExecuteRemote)
+	handle(m, catalog.MethodEventFire, s.eventFire)
 	s.endpoints = m
 }

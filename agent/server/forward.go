@@ -25,8 +25,8 @@ var errNotLeader = errors.New("not the leader")
 // blocking query parked for minutes on a leader that then dies still gets
 // the full hold time to find the next leader.
 func (s *Server) route(ctx context.Context, method, dc string, stale, write bool, args, reply interface{}, local func() error) error {
-	if err := s.router.Check(dc); err != nil {
-		return err
+	if !s.router.IsLocal(dc) {
+		return s.forwardDC(ctx, method, dc, write, args, reply)
 	}
 	if stale && !write {
 		return local()

@@ -36,6 +36,8 @@ type Metrics interface {
 	RaftSnapshotStep(step string, took time.Duration)
 	// RPCForwarded counts a call this server sent on to the leader.
 	RPCForwarded(method string)
+	// RPCCrossDC counts a call this server sent to another datacenter.
+	RPCCrossDC(dc string)
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -50,6 +52,7 @@ func (noMetrics) LeadershipChanged(bool)                 {}
 func (noMetrics) ACLResolved(time.Duration, bool)        {}
 func (noMetrics) RaftSnapshotStep(string, time.Duration) {}
 func (noMetrics) RPCForwarded(string)                    {}
+func (noMetrics) RPCCrossDC(string)                      {}
 
 // measure records a leader write of kind that started at start:
 // defer s.measure("kvs_apply", time.Now()).

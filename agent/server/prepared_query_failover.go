@@ -87,7 +87,7 @@ func (s *Server) failover(ctx context.Context, q *catalog.PreparedQuery, args *c
 			Limit: args.Limit,
 		}
 		var answer catalog.PreparedQueryExecuteResponse
-		if err := s.remote.ExecuteRemote(ctx, remote, &answer); err != nil {
+		if err := s.remoteQueries.ExecuteRemote(ctx, remote, &answer); err != nil {
 			s.logger.Warn("prepared query failover: datacenter did not answer", "query", q.ID, "datacenter", dc, "error", err)
 			continue
 		}

@@ -32,6 +32,13 @@ type Deps struct {
 	Pool     *rpc.Pool     // calls to other servers
 	LAN      LAN
 	Router   *wan.Router
+	// RemotePool makes the pool for calls to another datacenter's
+	// servers (TLS names them server.<dc>.<domain>); nil uses plain
+	// rpc.NewPool().
+	RemotePool func(dc string) *rpc.Pool
+	// Events fires user events forwarded from other datacenters; nil
+	// refuses them.
+	Events EventFirer
 	// Signer signs auto_encrypt client certificates; nil unless
 	// Config.AutoEncryptAllowTLS.
 	Signer CertSigner
@@ -63,15 +70,17 @@ type Server struct {
 	pool   *rpc.Pool
 	lan    LAN
 	router *wan.Router
+	remote *remotePools
+	events EventFirer
 	signer CertSigner
 
 	endpoints map[string]endpoint
 	metrics   Metrics
 
-	wanCoords  WANCoordinates
-	coordQueue *coordinateQueue
-	dcs        DatacenterSorter
-	remote     RemoteQueryExecutor
+	wanCoords     WANCoordinates
+	coordQueue    *coordinateQueue
+	dcs           DatacenterSorter
+	remoteQueries RemoteQueryExecutor
 
 	// ready tells whether leader reads may be served, and for which term.
 	ready *readiness
@@ -108,6 +117,8 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		pool:          deps.Pool,
 		lan:           deps.LAN,
 		router:        deps.Router,
+		events:        deps.Events,
+		remote:        &remotePools{newPool: deps.RemotePool, pools: map[string]*rpc.Pool{}},
 		signer:        deps.Signer,
 		metrics:       deps.Metrics,
 		ready:         newReadiness(),
@@ -117,16 +128,19 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		wanCoords:     deps.WANCoordinates,
 		coordQueue:    newCoordinateQueue(),
 		dcs:           deps.Datacenters,
-		remote:        deps.RemoteQueries,
+		remoteQueries: deps.RemoteQueries,
 	}
 	if s.dcs == nil {
 		s.dcs = deps.Router
 	}
-	if s.remote == nil {
-		s.remote = routedExecutor{s: s}
+	if s.remoteQueries == nil {
+		s.remoteQueries = routedExecutor{s: s}
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
+	}
+	if s.remote.newPool == nil {
+		s.remote.newPool = func(string) *rpc.Pool { return rpc.NewPool() }
 	}
 	s.registerEndpoints()
 
@@ -236,6 +250,7 @@ func (s *Server) Shutdown() error {
 			err = s.raft.Shutdown().Error()
 		}
 		s.wg.Wait()
+		s.remote.close()
 		if s.transport != nil {
 			s.transport.Close()
 		}

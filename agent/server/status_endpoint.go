@@ -15,16 +15,16 @@ import (
 // statusLeader answers from this server's own view, as Consul does, so a
 // client can ask any server who it thinks leads.
 func (s *Server) statusLeader(ctx context.Context, args *catalog.DCRequest, reply *string) error {
-	if err := s.router.Check(args.Datacenter); err != nil {
-		return err
+	if !s.router.IsLocal(args.Datacenter) {
+		return s.forwardDC(ctx, catalog.MethodStatusLeader, args.Datacenter, false, args, reply)
 	}
 	*reply = s.Leader()
 	return nil
 }
 
 func (s *Server) statusPeers(ctx context.Context, args *catalog.DCRequest, reply *[]string) error {
-	if err := s.router.Check(args.Datacenter); err != nil {
-		return err
+	if !s.router.IsLocal(args.Datacenter) {
+		return s.forwardDC(ctx, catalog.MethodStatusPeers, args.Datacenter, false, args, reply)
 	}
 	f := s.raft.GetConfiguration()
 	if err := f.Error(); err != nil {

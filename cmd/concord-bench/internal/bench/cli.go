@@ -43,7 +43,7 @@ Subcommands:
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprint(w, `
-Common flags: -addr (comma-separated: clients spread round-robin), -token,
+Common flags: -addr (comma-separated: clients spread round-robin), -token, -dc,
 -clients, -duration, -count (stop at whichever comes first), -timeout,
 -json, -progress, -dns-addr, and the TLS flags -ca-file -client-cert
 -client-key -tls-server-name -insecure. CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN,
@@ -147,6 +147,7 @@ func commonFlags(fs *flag.FlagSet, o *Options, getenv func(string) string) *comm
 	fs.StringVar(&cf.addr, "addr", cf.addr, "HTTP API address(es), comma-separated; env CONSUL_HTTP_ADDR")
 	fs.StringVar(&o.DNSAddr, "dns-addr", o.DNSAddr, "DNS address (UDP) for the dns subcommand")
 	fs.StringVar(&o.Token, "token", o.Token, "ACL token (X-Consul-Token); env CONSUL_HTTP_TOKEN")
+	fs.StringVar(&o.Datacenter, "dc", o.Datacenter, "datacenter sent as ?dc= on every HTTP request (default: the agent's own)")
 	fs.IntVar(&o.Clients, "clients", o.Clients, "concurrent clients, each with its own connection")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "run for this long (0: until -count)")
 	fs.Int64Var(&o.Count, "count", o.Count, "stop after this many ops (0: until -duration)")

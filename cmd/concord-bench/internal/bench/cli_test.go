@@ -194,3 +194,35 @@ func TestKVGetWriteToken(t *testing.T) {
 		t.Errorf("read-only token pre-populating: err = %v, want a 403", err)
 	}
 }
+
+// TestDatacenterFlag: -dc is sent as ?dc= on every request, the
+// pre-population writes included, next to the subcommand's own query.
+func TestDatacenterFlag(t *testing.T) {
+	_, srv := newFake(t)
+	guard := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := r.URL.Query().Get("dc"); got != "dc2" {
+			http.Error(w, "No path to datacenter", http.StatusInternalServerError)
+			return
+		}
+		if r.Method == http.MethodGet && !r.URL.Query().Has("stale") {
+			http.Error(w, "lost ?stale", http.StatusBadRequest)
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(guard.Close)
+	o := testOptions(guard.URL)
+	o.Datacenter = "dc2"
+	o.Consistency = "stale"
+	o.Keyspace = 10
+	o.Duration = 300 * time.Millisecond
+	r, err := RunKVGet(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCommon(t, r, false)
+	o.Datacenter = ""
+	if _, err := RunKVGet(context.Background(), o); err == nil || !strings.Contains(err.Error(), "No path") {
+		t.Errorf("without -dc: err = %v", err)
+	}
+}

@@ -123,6 +123,7 @@ func (o *Options) httpClient(conns int) (*http.Client, error) {
 type endpoint struct {
 	base  string
 	token string
+	dc    string // ?dc= on every request when set
 	hc    *http.Client
 }
 
@@ -151,6 +152,14 @@ func (e *statusError) Error() string {
 // do sends one request and reads the whole body (so the connection is
 // reused). path is the escaped path; query may be empty.
 func (e *endpoint) do(ctx context.Context, method, path, query string, body []byte) (*response, error) {
+	if e.dc != "" {
+		dc := "dc=" + url.QueryEscape(e.dc)
+		if query == "" {
+			query = dc
+		} else {
+			query += "&" + dc
+		}
+	}
 	u := e.base + path
 	if query != "" {
 		u += "?" + query

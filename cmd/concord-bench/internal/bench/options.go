@@ -18,7 +18,10 @@ type Options struct {
 	DNSAddr string
 	// Token is sent as X-Consul-Token when set.
 	Token string
-	TLS   TLSConfig
+	// Datacenter, when set, is sent as ?dc= on every HTTP request, so
+	// the load crosses to another datacenter through the agent's.
+	Datacenter string
+	TLS        TLSConfig
 
 	Clients  int           // concurrent clients (writers, readers)
 	Duration time.Duration // stop after this long (0: no limit)

@@ -191,7 +191,7 @@ func (o *Options) endpoints(conns int) ([]*endpoint, error) {
 	}
 	eps := make([]*endpoint, len(o.Addrs))
 	for i, a := range o.Addrs {
-		eps[i] = &endpoint{base: a, token: o.Token, hc: hc}
+		eps[i] = &endpoint{base: a, token: o.Token, dc: o.Datacenter, hc: hc}
 	}
 	return eps, nil
 }
