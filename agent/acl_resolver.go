@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"sync"
 	"time"
 
@@ -74,7 +73,7 @@ func (r *aclResolver) resolve(token string) (acl.Authorizer, error) {
 		r.mu.Unlock()
 		return authz, nil
 	}
-	if errors.Is(err, catalog.ErrACLNotFound) || errors.Is(err, catalog.ErrPermissionDenied) || catalog.IsBadRequest(err) {
+	if server.IsFinalACLError(err) {
 		r.mu.Lock()
 		delete(r.cache, key)
 		r.mu.Unlock()
@@ -82,13 +81,8 @@ func (r *aclResolver) resolve(token string) (acl.Authorizer, error) {
 	}
 	// The servers cannot be asked: down_policy decides.
 	r.agent.logger.Warn("ACL resolution failed; applying down_policy", "down_policy", r.downPolicy, "error", err)
-	switch r.downPolicy {
-	case "allow":
-		return acl.AllowAll(), nil
-	case "extend-cache", "async-cache":
-		if ok {
-			return cached.authz, nil
-		}
+	if ok && server.DownPolicyKeepsCache(r.downPolicy) {
+		return cached.authz, nil
 	}
-	return acl.DenyAll(), nil
+	return server.DownPolicyAuthorizer(r.downPolicy), nil
 }

@@ -201,6 +201,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.ACLDefaultAllow = cfg.ACL.DefaultPolicy != "deny"
 		scfg.InitialManagementToken = cfg.ACL.Tokens.InitialManagement
 		scfg.PrimaryDatacenter = cfg.PrimaryDatacenter
+		scfg.ACLTokenReplication = cfg.ACL.EnableTokenReplication
+		scfg.ACLDownPolicy = cfg.ACL.DownPolicy
+		scfg.ACLTokenTTL = cfg.ACL.TokenTTL
 		if cfg.SessionTTLMin > 0 {
 			scfg.SessionTTLMin = cfg.SessionTTLMin
 		}
@@ -214,7 +217,8 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
 		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg,
-			RemotePool: a.remotePool, Events: a.lan}
+			RemotePool: a.remotePool, Events: a.lan,
+			ReplicationToken: func() string { return a.AgentToken("replication") }}
 		if a.wan != nil {
 			deps.WANCoordinates = server.PoolCoordinates{Pool: a.wan}
 		}

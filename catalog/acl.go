@@ -84,6 +84,10 @@ const (
 	ACLPolicyDelete ACLOp = "policy-delete"
 	ACLRoleSet      ACLOp = "role-set"
 	ACLRoleDelete   ACLOp = "role-delete"
+	// ACLBatch applies Batch in order, in one Raft entry: a secondary
+	// datacenter's replication writes what it copied from the primary
+	// this way.
+	ACLBatch ACLOp = "batch"
 )
 
 // ACLRequest is one ACL write: Op with the object it sets, or the ID it
@@ -105,6 +109,8 @@ type ACLRequest struct {
 	Role       *ACLRole
 	ID         string
 	ResetIndex uint64
+	// Batch holds the changes of an ACLBatch; the others leave it empty.
+	Batch []*ACLRequest `json:",omitempty"`
 }
 
 // ACLReadRequest reads one ACL object by ID (or by name for policies and
@@ -160,3 +166,19 @@ type ACLResolveRequest struct {
 
 // ACLNotFoundText is the answer for a token that does not exist.
 const ACLNotFoundText = "ACL not found"
+
+// ACLReplicationStatus answers GET /v1/acl/replication: what a secondary
+// datacenter's leader copies from the primary, in Consul's shape.
+// ReplicationType is "policies", or "tokens" with token replication on.
+type ACLReplicationStatus struct {
+	Enabled              bool
+	Running              bool
+	SourceDatacenter     string
+	ReplicationType      string
+	ReplicatedIndex      uint64
+	ReplicatedRoleIndex  uint64
+	ReplicatedTokenIndex uint64
+	LastSuccess          time.Time
+	LastError            time.Time
+	LastErrorMessage     string
+}

@@ -52,6 +52,9 @@ const (
 	MethodACLRoleDelete   = "ACL.RoleDelete"   // *ACLRequest{ID}, *struct{}
 	MethodACLRoleList     = "ACL.RoleList"     // *ACLListRequest, *IndexedACLRoles
 	MethodACLResolve      = "ACL.Resolve"      // *ACLResolveRequest, *ACLIdentity
+	// MethodACLReplicationStatus is answered by the datacenter's leader,
+	// which runs the replication; it needs no ACL (Consul documents none).
+	MethodACLReplicationStatus = "ACL.ReplicationStatus" // *DCRequest, *ACLReplicationStatus
 
 	// MethodAutoEncryptSign signs a client agent's certificate
 	// (auto_encrypt). It is the one method a server with

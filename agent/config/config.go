@@ -368,10 +368,15 @@ type ACL struct {
 	Enabled bool
 	// DefaultPolicy (allow or deny) decides what no rule covers.
 	DefaultPolicy string
-	// DownPolicy (allow, deny or extend-cache) decides for a client agent
-	// whose servers cannot resolve a token.
+	// DownPolicy (allow, deny, extend-cache or async-cache) decides for a
+	// client agent whose servers cannot resolve a token, and for a
+	// secondary datacenter's server that cannot reach the primary.
 	DownPolicy             string
 	EnableTokenPersistence bool
+	// EnableTokenReplication: a secondary datacenter's servers copy the
+	// primary's global tokens too (with tokens.replication, which needs
+	// acl:write), not only its policies and roles.
+	EnableTokenReplication bool
 	// TokenTTL is how long an agent caches a token's resolution.
 	TokenTTL time.Duration
 	Tokens   ACLTokens

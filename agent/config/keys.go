@@ -16,6 +16,7 @@ func topBlock(p *partial) *block {
 					"default_policy":           strField(&p.ACL.DefaultPolicy),
 					"down_policy":              strField(&p.ACL.DownPolicy),
 					"enable_token_persistence": boolField(&p.ACL.EnableTokenPersistence),
+					"enable_token_replication": boolField(&p.ACL.EnableTokenReplication),
 					"token_ttl":                durField(&p.ACL.TokenTTL),
 					"tokens": blockField(&block{
 						name: `"acl.tokens"`,
@@ -32,7 +33,7 @@ func topBlock(p *partial) *block {
 						unsupported: []string{"config_file_service_registration", "managed_service_provider"},
 					}),
 				},
-				unsupported: []string{"enable_key_list_policy", "policy_ttl", "role_ttl", "enable_token_replication", "msp_disable_bootstrap"},
+				unsupported: []string{"enable_key_list_policy", "policy_ttl", "role_ttl", "msp_disable_bootstrap"},
 			}),
 			"addresses": blockField(&block{
 				name:        `"addresses"`,

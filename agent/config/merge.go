@@ -70,16 +70,17 @@ type partial struct {
 }
 
 type aclPartial struct {
-	Enabled, EnableTokenPersistence                       *bool
-	DefaultPolicy, DownPolicy                             *string
-	TokenTTL                                              *time.Duration
-	InitialManagement, Agent, AgentRecovery, Default, DNS *string
-	Replication                                           *string
+	Enabled, EnableTokenPersistence, EnableTokenReplication *bool
+	DefaultPolicy, DownPolicy                               *string
+	TokenTTL                                                *time.Duration
+	InitialManagement, Agent, AgentRecovery, Default, DNS   *string
+	Replication                                             *string
 }
 
 func (dst *aclPartial) merge(src *aclPartial) {
 	over(&dst.Enabled, src.Enabled)
 	over(&dst.EnableTokenPersistence, src.EnableTokenPersistence)
+	over(&dst.EnableTokenReplication, src.EnableTokenReplication)
 	over(&dst.DefaultPolicy, src.DefaultPolicy)
 	over(&dst.DownPolicy, src.DownPolicy)
 	over(&dst.TokenTTL, src.TokenTTL)
@@ -314,6 +315,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.ServerName, p.ServerName)
 	set(&c.ACL.Enabled, p.ACL.Enabled)
 	set(&c.ACL.EnableTokenPersistence, p.ACL.EnableTokenPersistence)
+	set(&c.ACL.EnableTokenReplication, p.ACL.EnableTokenReplication)
 	set(&c.ACL.DefaultPolicy, p.ACL.DefaultPolicy)
 	set(&c.ACL.DownPolicy, p.ACL.DownPolicy)
 	set(&c.ACL.TokenTTL, p.ACL.TokenTTL)

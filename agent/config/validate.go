@@ -300,7 +300,7 @@ func validate(c *Config) ([]string, error) {
 	switch c.ACL.DownPolicy {
 	case "allow", "deny", "extend-cache", "async-cache":
 	default:
-		failf("acl.down_policy must be allow, deny or extend-cache (got %q)", c.ACL.DownPolicy)
+		failf("acl.down_policy must be allow, deny, extend-cache or async-cache (got %q)", c.ACL.DownPolicy)
 	}
 	if c.ACL.TokenTTL <= 0 {
 		failf("acl.token_ttl must be positive (got %s)", c.ACL.TokenTTL)

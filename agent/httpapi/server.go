@@ -203,6 +203,7 @@ func (s *Server) routes() []route {
 		{"/v1/acl/role/name/", methodsGet, s.aclRoleReadByName},
 		{"/v1/acl/role/", methodsKV, s.aclRole},
 		{"/v1/acl/roles", methodsGet, s.aclRoleList},
+		{"/v1/acl/replication", methodsGet, s.aclReplication},
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},

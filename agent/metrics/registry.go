@@ -40,6 +40,11 @@ type Registry struct {
 	aclResolve   prometheus.Summary
 	aclCacheHit  prometheus.Counter
 	aclCacheMiss prometheus.Counter
+	// aclReplStatus and aclReplIndex: per replicated kind ("policies",
+	// "roles", "tokens"), Consul's leader.replication.acl-KIND.status
+	// and .index.
+	aclReplStatus map[string]prometheus.Gauge
+	aclReplIndex  map[string]prometheus.Gauge
 
 	// raftSnapshot times the steps of a Raft snapshot and restore, by
 	// Snapshot* step.
@@ -159,6 +164,15 @@ func New(prefix string) (*Registry, error) {
 		r.memberlistTimings[key] = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: n(key), Help: help, Objectives: objectives}, []string{"network"})
 	}
 
+	r.aclReplStatus = map[string]prometheus.Gauge{}
+	r.aclReplIndex = map[string]prometheus.Gauge{}
+	for _, kind := range []string{"policies", "roles", "tokens"} {
+		r.aclReplStatus[kind] = prometheus.NewGauge(prometheus.GaugeOpts{Name: n("leader.replication.acl-" + kind + ".status"),
+			Help: "1 while the last round of ACL " + kind + " replication from the primary datacenter succeeded, 0 after a failure (a secondary's leader)."})
+		r.aclReplIndex[kind] = prometheus.NewGauge(prometheus.GaugeOpts{Name: n("leader.replication.acl-" + kind + ".index"),
+			Help: "The primary's ACL " + kind + " index last replicated (a secondary's leader)."})
+	}
+
 	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
 		r.rpcForward, r.rpcCrossDC, r.clientRPC, r.clientFail,
 		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
@@ -168,6 +182,9 @@ func New(prefix string) (*Registry, error) {
 	}
 	for _, s := range r.applies {
 		cs = append(cs, s)
+	}
+	for kind := range r.aclReplStatus {
+		cs = append(cs, r.aclReplStatus[kind], r.aclReplIndex[kind])
 	}
 	for _, s := range r.raftSnapshot {
 		cs = append(cs, s)
@@ -258,6 +275,20 @@ func (r *Registry) ACLResolved(took time.Duration, cacheHit bool) {
 		r.aclCacheHit.Inc()
 	} else {
 		r.aclCacheMiss.Inc()
+	}
+}
+
+// ACLReplication records a round of ACL replication of kind.
+func (r *Registry) ACLReplication(kind string, ok bool, index uint64) {
+	st, ix := r.aclReplStatus[kind], r.aclReplIndex[kind]
+	if st == nil {
+		return
+	}
+	if ok {
+		st.Set(1)
+		ix.Set(float64(index))
+	} else {
+		st.Set(0)
 	}
 }
 

@@ -50,6 +50,10 @@ func (s *Server) aclBootstrap(ctx context.Context, args *catalog.ACLRequest, rep
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	if s.isSecondary() && s.router.IsLocal(args.Datacenter) {
+		// Consul's answer: bootstrapping happens in the primary only.
+		return catalog.ErrACLDisabled
+	}
 	return s.route(ctx, catalog.MethodACLBootstrap, args.Datacenter, false, true, args, reply, func() error {
 		reset := s.readBootstrapReset()
 		tok, err := newToken(&catalog.ACLToken{
@@ -140,6 +144,9 @@ func (s *Server) aclTokenSet(ctx context.Context, args *catalog.ACLRequest, repl
 	}
 	if args.Token == nil {
 		return catalog.BadRequestf("missing token")
+	}
+	if err := s.tokenDC(args, args.Token.Local, args.Token.AccessorID); err != nil {
+		return err
 	}
 	return s.route(ctx, catalog.MethodACLTokenSet, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
@@ -286,6 +293,9 @@ func (s *Server) aclTokenDelete(ctx context.Context, args *catalog.ACLRequest, r
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	if err := s.tokenDC(args, false, args.ID); err != nil {
+		return err
+	}
 	return s.route(ctx, catalog.MethodACLTokenDelete, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
 			return err
@@ -310,6 +320,9 @@ func (s *Server) aclTokenDelete(ctx context.Context, args *catalog.ACLRequest, r
 
 func (s *Server) aclTokenClone(ctx context.Context, args *catalog.ACLRequest, reply *catalog.ACLToken) error {
 	if err := s.aclsOn(); err != nil {
+		return err
+	}
+	if err := s.tokenDC(args, false, args.ID); err != nil {
 		return err
 	}
 	return s.route(ctx, catalog.MethodACLTokenClone, args.Datacenter, false, true, args, reply, func() error {
@@ -387,7 +400,7 @@ func (s *Server) aclResolve(ctx context.Context, args *catalog.ACLResolveRequest
 		if secret == "" {
 			secret = anonymousSecret
 		}
-		ident, err := s.fsm.State().ACLResolve(secret)
+		ident, err := s.resolveIdentity(secret)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,8 @@ func (s *Server) aclPolicySet(ctx context.Context, args *catalog.ACLRequest, rep
 	if args.Policy == nil {
 		return catalog.BadRequestf("missing policy")
 	}
+	// Written in the primary; this datacenter gets it by replication.
+	args.Datacenter = s.primaryDC(args.Datacenter)
 	return s.route(ctx, catalog.MethodACLPolicySet, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
 			return err
@@ -95,6 +97,8 @@ func (s *Server) aclPolicyDelete(ctx context.Context, args *catalog.ACLRequest, 
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	// Written in the primary; this datacenter gets it by replication.
+	args.Datacenter = s.primaryDC(args.Datacenter)
 	return s.route(ctx, catalog.MethodACLPolicyDelete, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
 			return err

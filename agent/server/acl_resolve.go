@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -78,6 +79,19 @@ func (s *Server) authorize(token string) (acl.Authorizer, error) {
 
 	ident, err := st.ACLResolve(token)
 	if err != nil {
+		if errors.Is(err, catalog.ErrACLNotFound) && s.resolvesRemotely() {
+			// A global token this secondary does not hold: the primary's
+			// answer, cached by its own TTL rather than by this store's
+			// index.
+			e, rerr := s.remoteResolve(token)
+			if rerr != nil {
+				return nil, rerr
+			}
+			if e.ident != nil && e.ident.Token != nil && e.ident.Token.Expired(now) {
+				return nil, catalog.ErrACLNotFound
+			}
+			return e.authz, nil
+		}
 		if token == anonymousSecret && err == catalog.ErrACLNotFound {
 			// Before the leader has created the anonymous token, an
 			// anonymous request gets the default policy alone.

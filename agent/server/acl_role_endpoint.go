@@ -18,6 +18,8 @@ func (s *Server) aclRoleSet(ctx context.Context, args *catalog.ACLRequest, reply
 	if args.Role == nil {
 		return catalog.BadRequestf("missing role")
 	}
+	// Written in the primary; this datacenter gets it by replication.
+	args.Datacenter = s.primaryDC(args.Datacenter)
 	return s.route(ctx, catalog.MethodACLRoleSet, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
 			return err
@@ -90,6 +92,8 @@ func (s *Server) aclRoleDelete(ctx context.Context, args *catalog.ACLRequest, re
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	// Written in the primary; this datacenter gets it by replication.
+	args.Datacenter = s.primaryDC(args.Datacenter)
 	return s.route(ctx, catalog.MethodACLRoleDelete, args.Datacenter, false, true, args, reply, func() error {
 		if _, err := s.aclAllowed(args.WriteRequest.Token, true); err != nil {
 			return err

@@ -49,6 +49,15 @@ type Config struct {
 	ACLDefaultAllow        bool
 	InitialManagementToken string
 	PrimaryDatacenter      string
+	// In a secondary datacenter (PrimaryDatacenter set and not this
+	// one) the leader copies the primary's policies and roles, and its
+	// global tokens with ACLTokenReplication (acl_replication.go). A
+	// global token not found here is asked of the primary and its
+	// answer kept for ACLTokenTTL; ACLDownPolicy decides when the
+	// primary cannot be asked (acl_remote.go).
+	ACLTokenReplication bool
+	ACLDownPolicy       string
+	ACLTokenTTL         time.Duration
 
 	// AutoEncryptAllowTLS lets this server sign client agents'
 	// certificates (auto_encrypt.allow_tls) with Deps.Signer, valid for

@@ -41,6 +41,7 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodACLRoleDelete, s.aclRoleDelete)
 	handle(m, catalog.MethodACLRoleList, s.aclRoleList)
 	handle(m, catalog.MethodACLResolve, s.aclResolve)
+	handle(m, catalog.MethodACLReplicationStatus, s.aclReplicationStatus)
 	handle(m, catalog.MethodAutoEncryptSign, s.autoEncryptSign)
 	handle(m, catalog.MethodSessionApply, s.sessionApply)
 	handle(m, catalog.MethodSessionGet, s.sessionGet)

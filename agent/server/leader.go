@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/concord-dev/concord/lan"
@@ -85,6 +86,18 @@ func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 			return
 		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
 		}
+	}
+
+	// A secondary datacenter's leader copies the primary's ACLs until it
+	// stops leading; leaderLoop returns only once the copy has stopped.
+	var replication sync.WaitGroup
+	defer replication.Wait()
+	if s.isSecondary() {
+		replication.Add(1)
+		go func() {
+			defer replication.Done()
+			s.runACLReplication(ctx)
+		}()
 	}
 
 	events, unsubscribe := s.lan.Subscribe()

@@ -38,6 +38,10 @@ type Metrics interface {
 	RPCForwarded(method string)
 	// RPCCrossDC counts a call this server sent to another datacenter.
 	RPCCrossDC(dc string)
+	// ACLReplication records one round of a secondary datacenter's ACL
+	// replication of kind ("policies", "roles", "tokens"): whether it
+	// succeeded and the primary's index it reached.
+	ACLReplication(kind string, ok bool, index uint64)
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -53,6 +57,7 @@ func (noMetrics) ACLResolved(time.Duration, bool)        {}
 func (noMetrics) RaftSnapshotStep(string, time.Duration) {}
 func (noMetrics) RPCForwarded(string)                    {}
 func (noMetrics) RPCCrossDC(string)                      {}
+func (noMetrics) ACLReplication(string, bool, uint64)    {}
 
 // measure records a leader write of kind that started at start:
 // defer s.measure("kvs_apply", time.Now()).

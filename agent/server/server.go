@@ -55,6 +55,10 @@ type Deps struct {
 	// datacenter, failover finds nowhere to go.
 	Datacenters   DatacenterSorter
 	RemoteQueries RemoteQueryExecutor
+	// ReplicationToken returns the token a secondary datacenter's leader
+	// replicates ACLs with (acl.tokens.replication, changeable at run
+	// time); nil means none.
+	ReplicationToken func() string
 }
 
 // Server is one member of the datacenter's Raft quorum.
@@ -86,6 +90,12 @@ type Server struct {
 	ready *readiness
 
 	aclCache *aclCache
+	// remoteACLs and replication serve a secondary datacenter: the
+	// primary's answers for tokens not held here, and the state of the
+	// leader's replication (acl_remote.go, acl_replication.go).
+	remoteACLs       *remoteACLs
+	replication      *replicationStatus
+	replicationToken func() string
 
 	// sessionTimers run only while this server leads.
 	sessionTimers *sessionTimers
@@ -111,30 +121,36 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:           cfg,
-		logger:        cfg.Logger,
-		fsm:           f,
-		pool:          deps.Pool,
-		lan:           deps.LAN,
-		router:        deps.Router,
-		events:        deps.Events,
-		remote:        &remotePools{newPool: deps.RemotePool, pools: map[string]*rpc.Pool{}},
-		signer:        deps.Signer,
-		metrics:       deps.Metrics,
-		ready:         newReadiness(),
-		aclCache:      newACLCache(),
-		sessionTimers: newSessionTimers(),
-		shutdownCh:    make(chan struct{}),
-		wanCoords:     deps.WANCoordinates,
-		coordQueue:    newCoordinateQueue(),
-		dcs:           deps.Datacenters,
-		remoteQueries: deps.RemoteQueries,
+		cfg:              cfg,
+		logger:           cfg.Logger,
+		fsm:              f,
+		pool:             deps.Pool,
+		lan:              deps.LAN,
+		router:           deps.Router,
+		events:           deps.Events,
+		remote:           &remotePools{newPool: deps.RemotePool, pools: map[string]*rpc.Pool{}},
+		signer:           deps.Signer,
+		metrics:          deps.Metrics,
+		ready:            newReadiness(),
+		aclCache:         newACLCache(),
+		remoteACLs:       newRemoteACLs(),
+		replication:      &replicationStatus{},
+		replicationToken: deps.ReplicationToken,
+		sessionTimers:    newSessionTimers(),
+		shutdownCh:       make(chan struct{}),
+		wanCoords:        deps.WANCoordinates,
+		coordQueue:       newCoordinateQueue(),
+		dcs:              deps.Datacenters,
+		remoteQueries:    deps.RemoteQueries,
 	}
 	if s.dcs == nil {
 		s.dcs = deps.Router
 	}
 	if s.remoteQueries == nil {
 		s.remoteQueries = routedExecutor{s: s}
+	}
+	if s.replicationToken == nil {
+		s.replicationToken = func() string { return "" }
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
