@@ -34,7 +34,7 @@ func tokenClient(t *testing.T, a *agent.Agent, token string) *api.Client {
 func TestACLReplication(t *testing.T) {
 	const root = "8f2f0b34-6a7e-4f5e-9d55-0c0b7c1c0a01"
 	faults := wan.NewFaults()
-	dcs := agenttest.StartFederation(t, []string{"dc1", "dc2", "dc3", "dc4"}, 1, 0, faults, func(cfg *config.Config) {
+	dcs := agenttest.StartFederation(t, []string{"dc1", "dc2", "dc3", "dc4"}, 1, 1, faults, func(cfg *config.Config) {
 		cfg.ACL.Enabled = true
 		cfg.ACL.DefaultPolicy = "deny"
 		cfg.PrimaryDatacenter = "dc1"
@@ -64,7 +64,11 @@ func TestACLReplication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := root1.ACL().TokenCreate(&api.ACLToken{Description: "app", Policies: []*api.ACLTokenPolicyLink{{ID: pol.ID}}}, nil)
+	role, _, err := root1.ACL().RoleCreate(&api.ACLRole{Name: "app-role", Policies: []*api.ACLRolePolicyLink{{ID: pol.ID}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := root1.ACL().TokenCreate(&api.ACLToken{Description: "app", Roles: []*api.ACLTokenRoleLink{{ID: role.ID}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,9 +79,12 @@ func TestACLReplication(t *testing.T) {
 	}
 
 	// dc2 holds the policy and the token, with the same IDs and secret.
-	agenttest.WaitFor(t, 45*time.Second, "dc2 has the policy and the token from dc1", func() error {
+	agenttest.WaitFor(t, 45*time.Second, "dc2 has the policy, the role and the token from dc1", func() error {
 		if p, _, err := root2.ACL().PolicyRead(pol.ID, nil); err != nil || p == nil || p.Rules != pol.Rules {
 			return fmt.Errorf("policy in dc2: %+v, %v", p, err)
+		}
+		if r, _, err := root2.ACL().RoleRead(role.ID, nil); err != nil || r == nil || len(r.Policies) != 1 {
+			return fmt.Errorf("role in dc2: %+v, %v", r, err)
 		}
 		got, _, err := root2.ACL().TokenRead(tok.AccessorID, nil)
 		if err != nil {
@@ -99,6 +106,27 @@ func TestACLReplication(t *testing.T) {
 		}
 	}
 
+	// Through a client agent, which asks its server: dc2's holds the
+	// token, dc3's asks dc1.
+	for _, dc := range []agenttest.DC{dc2, dc3} {
+		app := tokenClient(t, dc.Clients[0], tok.SecretID)
+		if p, _, err := app.KV().Get("app/x", nil); err != nil || p == nil {
+			t.Fatalf("%s client: read with the dc1 token = %+v, %v", dc.Name, p, err)
+		}
+		if _, _, err := app.KV().Get("other", nil); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Fatalf("%s client: read outside the policy = %v, want 403", dc.Name, err)
+		}
+	}
+	// dc3 keeps no tokens: reads of them are the primary's, and local
+	// tokens are refused.
+	root3 := tokenClient(t, dc3.Servers[0], root)
+	if got, _, err := root3.ACL().TokenRead(tok.AccessorID, nil); err != nil || got.SecretID != tok.SecretID {
+		t.Fatalf("dc3 token read = %+v, %v", got, err)
+	}
+	if _, _, err := root3.ACL().TokenCreate(&api.ACLToken{Local: true}, nil); err == nil || !strings.Contains(err.Error(), "Local tokens are disabled") {
+		t.Fatalf("local token in dc3 = %v", err)
+	}
+
 	// A local token made in dc2 stays in dc2.
 	local, _, err := root2.ACL().TokenCreate(&api.ACLToken{Description: "dc2 only", Local: true, Policies: []*api.ACLTokenPolicyLink{{ID: pol.ID}}}, nil)
 	if err != nil {
@@ -118,6 +146,17 @@ func TestACLReplication(t *testing.T) {
 	if p, _, err := root1.ACL().PolicyRead(viaDC2.ID, nil); err != nil || p == nil || p.Name != "via-dc2" {
 		t.Fatalf("policy written through dc2, read in dc1 = %+v, %v", p, err)
 	}
+	// A delete in dc1 reaches dc2 too.
+	if _, err := root1.ACL().PolicyDelete(viaDC2.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	agenttest.WaitFor(t, 45*time.Second, "the policy deleted in dc1 leaves dc2", func() error {
+		// A missing policy is Consul's 403 "ACL not found".
+		if p, _, err := root2.ACL().PolicyRead(viaDC2.ID, nil); err == nil || !strings.Contains(err.Error(), "ACL not found") {
+			return fmt.Errorf("policy in dc2: %+v, %v", p, err)
+		}
+		return nil
+	})
 	// Bootstrapping is the primary's, as in Consul.
 	if _, _, err := root2.ACL().Bootstrap(); err == nil || !strings.Contains(err.Error(), "ACL support disabled") {
 		t.Fatalf("bootstrap in dc2 = %v", err)

@@ -250,6 +250,7 @@ func (s *Server) aclTokenRead(ctx context.Context, args *catalog.ACLReadRequest,
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	args.Datacenter = s.tokenReadDC(args.Datacenter)
 	return s.read(ctx, catalog.MethodACLTokenRead, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
 		id, bySecret := args.ID, args.BySecret
 		var authz acl.Authorizer
@@ -366,6 +367,7 @@ func (s *Server) aclTokenList(ctx context.Context, args *catalog.ACLListRequest,
 	if err := s.aclsOn(); err != nil {
 		return err
 	}
+	args.Datacenter = s.tokenReadDC(args.Datacenter)
 	return s.read(ctx, catalog.MethodACLTokenList, &args.QueryOptions, args, reply, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.Store) error {
 		authz, err := s.aclAllowed(args.QueryOptions.Token, false)
 		if err != nil {

@@ -175,6 +175,22 @@ func DownPolicyAuthorizer(policy string) acl.Authorizer {
 	return acl.DenyAll()
 }
 
+// localTokensEnabled: this datacenter keeps tokens of its own. A
+// secondary does only when it replicates tokens, as in Consul: without
+// that, every token lives in the primary.
+func (s *Server) localTokensEnabled() bool {
+	return !s.isSecondary() || s.cfg.ACLTokenReplication && s.replicationToken() != ""
+}
+
+// tokenReadDC is where token reads go: here, unless this is a secondary
+// without tokens of its own, whose reads the primary answers.
+func (s *Server) tokenReadDC(dc string) string {
+	if s.localTokensEnabled() {
+		return dc
+	}
+	return s.primaryDC(dc)
+}
+
 // tokenDC points a token write made in a secondary at the datacenter
 // that owns the token: a local token (local, or the existing token named
 // by accessor is local) stays here, a global one goes to the primary.
@@ -195,6 +211,9 @@ func (s *Server) tokenDC(args *catalog.ACLRequest, local bool, accessor string) 
 	if !local {
 		args.Datacenter = s.cfg.PrimaryDatacenter
 		return nil
+	}
+	if !s.localTokensEnabled() {
+		return catalog.BadRequestf("Local tokens are disabled in this datacenter: it does not replicate tokens (acl.enable_token_replication and acl.tokens.replication)")
 	}
 	if _, p, err := s.fsm.State().ACLPolicyGet(nil, acl.GlobalManagementPolicyID, ""); err != nil {
 		return err
