@@ -119,18 +119,14 @@ func (s *Server) fetchRemote(secret string, key [32]byte, cached remoteEntry, ha
 	c := s.remoteACLs
 	ctx, cancel := context.WithTimeout(context.Background(), remoteResolveTimeout)
 	defer cancel()
-	var ident catalog.ACLIdentity
 	primary := s.cfg.PrimaryDatacenter
-	err := s.forwardDC(ctx, catalog.MethodACLResolve, primary, false, &catalog.ACLResolveRequest{
-		QueryOptions: catalog.QueryOptions{Datacenter: primary, AllowStale: true},
-		SecretID:     secret,
-	}, &ident)
+	ident, err := s.askPrimary(ctx, secret)
 	if err == nil {
-		authz, cerr := CompileIdentity(&ident, s.cfg.ACLDefaultAllow, s.cfg.Datacenter, nil)
+		authz, cerr := CompileIdentity(ident, s.cfg.ACLDefaultAllow, s.cfg.Datacenter, nil)
 		if cerr != nil {
 			return remoteEntry{}, cerr
 		}
-		e := remoteEntry{ident: &ident, authz: authz, fetched: time.Now()}
+		e := remoteEntry{ident: ident, authz: authz, fetched: time.Now()}
 		c.mu.Lock()
 		if len(c.entries) >= maxCachedAuthorizers {
 			c.entries = map[[32]byte]remoteEntry{}
@@ -151,6 +147,21 @@ func (s *Server) fetchRemote(secret string, key [32]byte, cached remoteEntry, ha
 		return cached, nil
 	}
 	return remoteEntry{authz: DownPolicyAuthorizer(s.cfg.ACLDownPolicy)}, nil
+}
+
+// askPrimaryRPC asks the primary datacenter what a secret may do (the
+// default of Server.askPrimary).
+func (s *Server) askPrimaryRPC(ctx context.Context, secret string) (*catalog.ACLIdentity, error) {
+	var ident catalog.ACLIdentity
+	primary := s.cfg.PrimaryDatacenter
+	err := s.forwardDC(ctx, catalog.MethodACLResolve, primary, false, &catalog.ACLResolveRequest{
+		QueryOptions: catalog.QueryOptions{Datacenter: primary, AllowStale: true},
+		SecretID:     secret,
+	}, &ident)
+	if err != nil {
+		return nil, err
+	}
+	return &ident, nil
 }
 
 // IsFinalACLError tells an answer about the token itself (it does not

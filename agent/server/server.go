@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/concord-dev/concord/agent/rpc"
+	"github.com/concord-dev/concord/catalog"
 	"github.com/concord-dev/concord/catalog/fsm"
 	"github.com/concord-dev/concord/catalog/state"
 	"github.com/concord-dev/concord/lan"
@@ -96,6 +97,9 @@ type Server struct {
 	remoteACLs       *remoteACLs
 	replication      *replicationStatus
 	replicationToken func() string
+	// askPrimary resolves a secret in the primary datacenter; tests
+	// replace it.
+	askPrimary func(ctx context.Context, secret string) (*catalog.ACLIdentity, error)
 
 	// sessionTimers run only while this server leads.
 	sessionTimers *sessionTimers
@@ -149,6 +153,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 	if s.remoteQueries == nil {
 		s.remoteQueries = routedExecutor{s: s}
 	}
+	s.askPrimary = s.askPrimaryRPC
 	if s.replicationToken == nil {
 		s.replicationToken = func() string { return "" }
 	}
