@@ -58,9 +58,10 @@ func (s *Server) primaryDC(dc string) string {
 
 // resolvesRemotely: a token missing here may still exist in the
 // primary, because this datacenter does not copy tokens, or has not
-// finished a first copy since its leader took office.
+// received any yet (as Consul, which trusts a miss once the tokens
+// table has an index). Followers decide the same way as the leader.
 func (s *Server) resolvesRemotely() bool {
-	return s.isSecondary() && (!s.cfg.ACLTokenReplication || !s.replication.tokensSynced())
+	return s.isSecondary() && (!s.cfg.ACLTokenReplication || s.fsm.State().ACLTokensIndex() == 0)
 }
 
 // resolveIdentity is a token's identity from this datacenter's store,

@@ -40,7 +40,6 @@ type replicationStatus struct {
 	policyIndex uint64
 	roleIndex   uint64
 	tokenIndex  uint64
-	tokensDone  bool // a full token copy has succeeded since the loop started
 	lastSuccess time.Time
 	lastError   time.Time
 	lastErrMsg  string
@@ -51,22 +50,12 @@ func (r *replicationStatus) start() {
 	defer r.mu.Unlock()
 	r.running = true
 	r.policyIndex, r.roleIndex, r.tokenIndex = 0, 0, 0
-	r.tokensDone = false
 }
 
 func (r *replicationStatus) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.running = false
-	r.tokensDone = false
-}
-
-// tokensSynced: this server holds every global token the primary had at
-// some recent round, so a token missing here does not exist.
-func (r *replicationStatus) tokensSynced() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tokensDone
 }
 
 // done reports whether every kind in kinds has completed a round.
@@ -99,7 +88,6 @@ func (r *replicationStatus) succeeded(kind string, index uint64) {
 		r.roleIndex = index
 	case "tokens":
 		r.tokenIndex = index
-		r.tokensDone = true
 	}
 }
 

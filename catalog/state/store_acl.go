@@ -272,6 +272,15 @@ func (s *Store) ACLResolve(secret string) (*catalog.ACLIdentity, error) {
 	return id, nil
 }
 
+// ACLTokensIndex is the index of the last change to the tokens table, 0
+// if it was never written: a secondary datacenter that replicates tokens
+// trusts a miss only once some tokens arrived.
+func (s *Store) ACLTokensIndex() uint64 {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return maxIndex(txn, TableACLTokens)
+}
+
 // ACLIndex is the highest index of the ACL tables: a resolution built at
 // this index stays true until it moves.
 func (s *Store) ACLIndex() uint64 {
