@@ -334,7 +334,8 @@ func (s *Server) tokenKind() replKind {
 }
 
 // aclReplicationStatus answers ACL.ReplicationStatus on the
-// datacenter's leader, which runs the replication.
+// datacenter's leader, which runs the replication. No token is needed:
+// it reveals no secret, and health checks poll it (as in Consul).
 func (s *Server) aclReplicationStatus(ctx context.Context, args *catalog.DCRequest, reply *catalog.ACLReplicationStatus) error {
 	return s.route(ctx, catalog.MethodACLReplicationStatus, args.Datacenter, false, false, args, reply, func() error {
 		r := s.replication
@@ -343,7 +344,6 @@ func (s *Server) aclReplicationStatus(ctx context.Context, args *catalog.DCReque
 		*reply = catalog.ACLReplicationStatus{
 			Enabled:              s.isSecondary(),
 			Running:              r.running,
-			SourceDatacenter:     s.cfg.PrimaryDatacenter,
 			ReplicatedIndex:      r.policyIndex,
 			ReplicatedRoleIndex:  r.roleIndex,
 			ReplicatedTokenIndex: r.tokenIndex,
@@ -352,6 +352,8 @@ func (s *Server) aclReplicationStatus(ctx context.Context, args *catalog.DCReque
 			LastErrorMessage:     r.lastErrMsg,
 		}
 		if reply.Enabled {
+			// The primary reports all zero values, as Consul's does.
+			reply.SourceDatacenter = s.cfg.PrimaryDatacenter
 			reply.ReplicationType = "policies"
 			if s.cfg.ACLTokenReplication {
 				reply.ReplicationType = "tokens"
