@@ -31,15 +31,26 @@ type remoteEntry struct {
 	fetched time.Time
 }
 
-// remoteACLs caches the primary's answers by a hash of the secret.
+// remoteACLs caches the primary's answers by a hash of the secret, and
+// keeps one question per secret in flight: while the primary is slow or
+// cut off, the requests of a busy token wait for one answer instead of
+// each dialing it.
 type remoteACLs struct {
-	mu         sync.Mutex
-	entries    map[[32]byte]remoteEntry
-	refreshing map[[32]byte]bool
+	mu       sync.Mutex
+	entries  map[[32]byte]remoteEntry
+	inflight map[[32]byte]*remoteCall
+}
+
+// remoteCall is a question to the primary in flight; done closes once
+// e and err are set.
+type remoteCall struct {
+	done chan struct{}
+	e    remoteEntry
+	err  error
 }
 
 func newRemoteACLs() *remoteACLs {
-	return &remoteACLs{entries: map[[32]byte]remoteEntry{}, refreshing: map[[32]byte]bool{}}
+	return &remoteACLs{entries: map[[32]byte]remoteEntry{}, inflight: map[[32]byte]*remoteCall{}}
 }
 
 // isSecondary: ACL objects are authored in another datacenter.
@@ -101,18 +112,35 @@ func (s *Server) remoteResolve(secret string) (remoteEntry, error) {
 	}
 	if ok && s.cfg.ACLDownPolicy == "async-cache" {
 		c.mu.Lock()
-		start := !c.refreshing[key]
-		c.refreshing[key] = true
+		_, busy := c.inflight[key]
 		c.mu.Unlock()
-		if start {
-			go func() {
-				defer func() { c.mu.Lock(); delete(c.refreshing, key); c.mu.Unlock() }()
-				_, _ = s.fetchRemote(secret, key, cached, true)
-			}()
+		if !busy {
+			go func() { _, _ = s.fetchShared(secret, key, cached, true) }()
 		}
 		return cached, nil
 	}
-	return s.fetchRemote(secret, key, cached, ok)
+	return s.fetchShared(secret, key, cached, ok)
+}
+
+// fetchShared is fetchRemote, joined to the question already in flight
+// for the same secret if there is one.
+func (s *Server) fetchShared(secret string, key [32]byte, cached remoteEntry, haveCached bool) (remoteEntry, error) {
+	c := s.remoteACLs
+	c.mu.Lock()
+	if call, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		<-call.done
+		return call.e, call.err
+	}
+	call := &remoteCall{done: make(chan struct{})}
+	c.inflight[key] = call
+	c.mu.Unlock()
+	call.e, call.err = s.fetchRemote(secret, key, cached, haveCached)
+	c.mu.Lock()
+	delete(c.inflight, key)
+	c.mu.Unlock()
+	close(call.done)
+	return call.e, call.err
 }
 
 // fetchRemote asks the primary and records the answer.

@@ -141,3 +141,47 @@ func TestRemoteResolutionDownPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteResolutionOneQuestionPerToken: while the primary is slow,
+// concurrent requests with the same stale token ask it once and share
+// the answer.
+func TestRemoteResolutionOneQuestionPerToken(t *testing.T) {
+	f := &fakePrimary{}
+	s := startSecondary(t, "extend-cache", f)
+	if _, err := s.authorize(remoteSecret); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond) // past the TTL
+	hold := make(chan struct{})
+	f.mu.Lock()
+	f.hold = hold
+	f.mu.Unlock()
+	before := f.asked.Load()
+	const n = 10
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			a, err := s.authorize(remoteSecret)
+			if err == nil && !a.KeyRead("app/x") {
+				err = errors.New("lost its rights")
+			}
+			errs <- err
+		}()
+	}
+	waitUntil(t, 5*time.Second, "the first question", func() bool { return f.asked.Load() == before+1 })
+	time.Sleep(100 * time.Millisecond) // room for wrongly duplicated questions
+	if got := f.asked.Load(); got != before+1 {
+		t.Fatalf("%d questions in flight for one token, want 1", got-before)
+	}
+	close(hold)
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a request never got the shared answer")
+		}
+	}
+}

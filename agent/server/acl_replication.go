@@ -158,6 +158,9 @@ func (s *Server) replicateKind(ctx context.Context, k replKind) {
 			if ctx.Err() != nil {
 				return
 			}
+			if s.replicationToken() == "" && IsFinalACLError(err) {
+				err = fmt.Errorf("%w (no replication token: set acl.tokens.replication)", err)
+			}
 			err = fmt.Errorf("replicating ACL %s from %s: %w", k.name, s.cfg.PrimaryDatacenter, err)
 			s.replication.failed(err)
 			s.metrics.ACLReplication(k.name, false, index)
