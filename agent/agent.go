@@ -59,6 +59,8 @@ type Agent struct {
 
 	watches *watches.Runner // nil when the agent serves no HTTP API
 
+	templates *templateRun // nil when no template is configured
+
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
@@ -235,6 +237,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := a.startWatches(); err != nil {
 		return nil, err
 	}
+	if err := a.startTemplates(cfg.Templates); err != nil {
+		return nil, err
+	}
 	if err := a.joinStart(); err != nil {
 		return nil, err
 	}
@@ -409,6 +414,7 @@ func (a *Agent) Shutdown() error {
 			// blocking queries.
 			a.watches.Close()
 		}
+		a.templates.stop() // before the HTTP servers too
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, srv := range a.http {

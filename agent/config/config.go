@@ -136,6 +136,9 @@ type Config struct {
 	// Watches are the "watches" entries, started with the agent and
 	// replaced on reload.
 	Watches []WatchDefinition
+	// Templates are the "template" blocks, rendered while the agent
+	// runs and replaced on reload.
+	Templates []TemplateDefinition
 }
 
 // DNSConfig is the dns_config block.

@@ -136,6 +136,7 @@ func topBlock(p *partial) *block {
 			"ui":                      boolField(&p.UI),
 			"enable_debug":            boolField(&p.EnableDebug),
 			"watches":                 watchesField(&p.Watches),
+			"template":                templateField(&p.Templates),
 			"telemetry": blockField(&block{
 				name: `"telemetry"`,
 				fields: map[string]setter{

@@ -60,6 +60,8 @@ type partial struct {
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
 	Watches  []WatchDefinition
+	// Templates are the "template" blocks (agent/template).
+	Templates []TemplateDefinition
 }
 
 type aclPartial struct {
@@ -213,6 +215,7 @@ func (dst *partial) merge(src *partial) {
 	dst.Services = append(dst.Services, src.Services...)
 	dst.Checks = append(dst.Checks, src.Checks...)
 	dst.Watches = append(dst.Watches, src.Watches...)
+	dst.Templates = append(dst.Templates, src.Templates...)
 }
 
 func set[T any](dst *T, src *T) {
@@ -314,6 +317,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	c.Services = append([]ServiceDefinition(nil), p.Services...)
 	c.Checks = append([]CheckDefinition(nil), p.Checks...)
 	c.Watches = append([]WatchDefinition(nil), p.Watches...)
+	c.Templates = append([]TemplateDefinition(nil), p.Templates...)
 
 	if dev {
 		// -dev always runs a self-bootstrapping server.

@@ -75,6 +75,7 @@ func builtins() map[string]spec {
 		"maint":                     maintSpec(),
 		"lock":                      lockSpec(),
 		"watch":                     watchSpec(),
+		"template":                  templateSpec(),
 		"event":                     eventSpec(),
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),
