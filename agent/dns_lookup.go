@@ -120,6 +120,11 @@ func (a *Agent) startDNS() error {
 	cfg.RecursorTimeout = a.cfg.DNS.RecursorTimeout
 	s := a.cfg.DNS.SOA
 	cfg.SOA = dnsfront.SOA{Refresh: uint32(s.Refresh), Retry: uint32(s.Retry), Expire: uint32(s.Expire), MinTTL: uint32(s.MinTTL)}
+	export, err := a.startZoneExport()
+	if err != nil {
+		return err
+	}
+	cfg.Export = export
 	srv, err := dnsfront.New(cfg, dnsLookup{a}, a.logger.Named("dns"))
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ type Config struct {
 	// CacheEntries bounds the cache; when full it is emptied.
 	CacheEntries int
 
+	// Export, when set, is a zone served to secondaries (AXFR/IXFR) and
+	// answered from itself (see Transfer and ZoneAnswer).
+	Export *Export
+
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }
@@ -104,6 +108,9 @@ func (c *Config) validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Export != nil {
+		c.Export.Origin = dns.CanonicalName(c.Export.Origin)
 	}
 	return nil
 }

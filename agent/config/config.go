@@ -161,6 +161,10 @@ type DNSConfig struct {
 	// TC when it leaves records out.
 	EnableTruncate bool
 	SOA            DNSSOA
+	// ZoneTransfer and ZoneUpdate export a zone of healthy instances to
+	// other DNS servers (zone_def.go).
+	ZoneTransfer ZoneTransferConfig
+	ZoneUpdate   ZoneUpdateConfig
 }
 
 // DNSSOA holds the SOA record's timers in seconds (dns_config.soa).

@@ -64,6 +64,8 @@ func topBlock(p *partial) *block {
 					"only_passing":     boolField(&p.DNS.OnlyPassing),
 					"recursor_timeout": durField(&p.DNS.RecursorTimeout),
 					"enable_truncate":  boolField(&p.DNS.EnableTruncate),
+					"zone_transfer":    zoneTransferBlock(&p.DNS.Zone),
+					"zone_update":      zoneUpdateBlock(&p.DNS.Zone),
 					"soa": blockField(&block{
 						name: `"dns_config.soa"`,
 						fields: map[string]setter{

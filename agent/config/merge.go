@@ -92,6 +92,7 @@ type dnsPartial struct {
 	ServiceTTL                                 map[string]time.Duration
 	UDPAnswerLimit                             *int
 	SOARefresh, SOARetry, SOAExpire, SOAMinTTL *int
+	Zone                                       zonePartial
 }
 
 func (dst *dnsPartial) merge(src *dnsPartial) {
@@ -106,6 +107,7 @@ func (dst *dnsPartial) merge(src *dnsPartial) {
 	over(&dst.SOARetry, src.SOARetry)
 	over(&dst.SOAExpire, src.SOAExpire)
 	over(&dst.SOAMinTTL, src.SOAMinTTL)
+	dst.Zone.merge(&src.Zone)
 	for k, v := range src.ServiceTTL {
 		if dst.ServiceTTL == nil {
 			dst.ServiceTTL = map[string]time.Duration{}
@@ -126,6 +128,7 @@ func (p *dnsPartial) build(c *DNSConfig) {
 	set(&c.SOA.Retry, p.SOARetry)
 	set(&c.SOA.Expire, p.SOAExpire)
 	set(&c.SOA.MinTTL, p.SOAMinTTL)
+	p.Zone.build(&c.ZoneTransfer, &c.ZoneUpdate)
 	if len(p.ServiceTTL) > 0 {
 		c.ServiceTTL = make(map[string]time.Duration, len(p.ServiceTTL))
 		for k, v := range p.ServiceTTL {

@@ -76,6 +76,8 @@ func builtins() map[string]spec {
 		"lock":                      lockSpec(),
 		"watch":                     watchSpec(),
 		"template":                  templateSpec(),
+		"zone":                      zoneSpec(),
+		"zone export":               zoneExportSpec(),
 		"event":                     eventSpec(),
 		"reload":                    reloadSpec(),
 		"info":                      infoSpec(),

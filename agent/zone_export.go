@@ -1,0 +1,95 @@
+package agent
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/concord-dev/concord/dnsfront"
+	"github.com/concord-dev/concord/dnsfront/zone"
+)
+
+// defaultZoneTTL is the exported records' TTL when none is configured:
+// short, as the records follow health.
+const defaultZoneTTL = 30 * time.Second
+
+// startZoneExport starts the publisher of dns_config.zone_transfer, if a
+// zone is configured, and returns what the DNS front serves of it. The
+// publisher reads the agent's own HTTP API with the DNS token (else the
+// default one), so the zone holds what DNS would answer; its serial is
+// kept in the data directory (in memory without one).
+func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
+	zt := a.cfg.DNS.ZoneTransfer
+	if zt.Zone == "" {
+		return nil, nil
+	}
+	if len(a.httpAddrs) == 0 && len(a.httpsAddrs) == 0 {
+		a.logger.Warn("a zone export is configured but the agent serves no HTTP API to read it from; it is not served")
+		return nil, nil
+	}
+	allow, err := zt.AllowNets()
+	if err != nil {
+		return nil, err
+	}
+	notify, err := zt.NotifyAddrs()
+	if err != nil {
+		return nil, err
+	}
+	acfg := api.DefaultConfig()
+	acfg.Token = a.cfg.ACL.Tokens.DNS
+	if acfg.Token == "" {
+		acfg.Token = a.cfg.ACL.Tokens.Default
+	}
+	if len(a.httpAddrs) > 0 {
+		acfg.Address = dialable(a.httpAddrs[0])
+	} else {
+		acfg.Address, acfg.Scheme = dialable(a.httpsAddrs[0]), "https"
+		acfg.TLSConfig.InsecureSkipVerify = true // the agent's own certificate, on loopback
+	}
+	client, err := api.NewClient(acfg)
+	if err != nil {
+		return nil, err
+	}
+	dc := zt.Datacenter
+	if dc == "" {
+		dc = a.cfg.Datacenter
+	}
+	ttl := zt.TTL
+	if ttl == 0 {
+		ttl = defaultZoneTTL
+	}
+	soa := a.cfg.DNS.SOA
+	cfg := zone.Config{
+		Params: zone.Params{Origin: zt.Zone, NS: []string{"ns"},
+			NSAddrs: map[string]string{"ns": a.cfg.AdvertiseAddr}, TTL: uint32(ttl / time.Second),
+			Refresh: uint32(soa.Refresh), Retry: uint32(soa.Retry), Expire: uint32(soa.Expire), MinTTL: uint32(soa.MinTTL)},
+		MinStable:  zt.MinStable,
+		AlsoNotify: notify,
+		Logger:     a.logger.Named("zone"),
+	}
+	if a.cfg.DataDir != "" {
+		cfg.StatePath = filepath.Join(a.cfg.DataDir, "zone", zone.StateFileName(zt.Zone))
+	}
+	if u := a.cfg.DNS.ZoneUpdate; u.Primary != "" {
+		cfg.Update = &zone.UpdateConfig{Primary: u.Primary, TSIGName: u.TSIGKeyName,
+			TSIGSecret: u.TSIGSecret, TSIGAlgorithm: u.TSIGAlg}
+	}
+	pub, err := zone.NewPublisher(cfg, &zone.APISource{Client: client, Datacenter: dc, OnlyPassing: a.cfg.DNS.OnlyPassing})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		<-a.shutdownCh
+		cancel()
+	}()
+	go func() {
+		defer a.wg.Done()
+		pub.Run(ctx)
+	}()
+	return &dnsfront.Export{Origin: pub.Origin(), Current: pub.Zone, Allow: allow}, nil
+}
