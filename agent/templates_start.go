@@ -32,22 +32,13 @@ func (a *Agent) startTemplates(defs []config.TemplateDefinition) error {
 		a.templates = nil
 		return nil
 	}
-	acfg := api.DefaultConfig()
-	acfg.Token = a.cfg.ACL.Tokens.Default
-	switch {
-	case len(a.httpAddrs) > 0:
-		acfg.Address = dialable(a.httpAddrs[0])
-	case len(a.httpsAddrs) > 0:
-		acfg.Address, acfg.Scheme = dialable(a.httpsAddrs[0]), "https"
-		// The agent's own certificate, on its loopback hop.
-		acfg.TLSConfig.InsecureSkipVerify = true
-	default:
-		a.logger.Warn("templates are configured but the agent serves no HTTP API for them; they do not run")
-		return nil
-	}
-	client, err := api.NewClient(acfg)
+	client, err := a.selfClient(a.cfg.ACL.Tokens.Default)
 	if err != nil {
 		return err
+	}
+	if client == nil {
+		a.logger.Warn("templates are configured but the agent serves no HTTP API for them; they do not run")
+		return nil
 	}
 	specs := make([]template.Spec, 0, len(defs))
 	for _, d := range defs {
@@ -67,4 +58,23 @@ func (a *Agent) startTemplates(defs []config.TemplateDefinition) error {
 	}()
 	a.templates = run
 	return nil
+}
+
+// selfClient is a Consul API client of the agent's own HTTP API with
+// token: the first HTTP listener, else the first HTTPS one (its
+// certificate is the agent's own, so it is not verified on this loopback
+// hop). It is nil when the agent serves no HTTP API.
+func (a *Agent) selfClient(token string) (*api.Client, error) {
+	acfg := api.DefaultConfig()
+	acfg.Token = token
+	switch {
+	case len(a.httpAddrs) > 0:
+		acfg.Address = dialable(a.httpAddrs[0])
+	case len(a.httpsAddrs) > 0:
+		acfg.Address, acfg.Scheme = dialable(a.httpsAddrs[0]), "https"
+		acfg.TLSConfig.InsecureSkipVerify = true
+	default:
+		return nil, nil
+	}
+	return api.NewClient(acfg)
 }

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hashicorp/consul/api"
-
 	"github.com/concord-dev/concord/dnsfront"
 	"github.com/concord-dev/concord/dnsfront/zone"
 )
@@ -25,10 +23,6 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	if zt.Zone == "" {
 		return nil, nil
 	}
-	if len(a.httpAddrs) == 0 && len(a.httpsAddrs) == 0 {
-		a.logger.Warn("a zone export is configured but the agent serves no HTTP API to read it from; it is not served")
-		return nil, nil
-	}
 	allow, err := zt.AllowNets()
 	if err != nil {
 		return nil, err
@@ -37,20 +31,17 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	acfg := api.DefaultConfig()
-	acfg.Token = a.cfg.ACL.Tokens.DNS
-	if acfg.Token == "" {
-		acfg.Token = a.cfg.ACL.Tokens.Default
+	token := a.cfg.ACL.Tokens.DNS
+	if token == "" {
+		token = a.cfg.ACL.Tokens.Default
 	}
-	if len(a.httpAddrs) > 0 {
-		acfg.Address = dialable(a.httpAddrs[0])
-	} else {
-		acfg.Address, acfg.Scheme = dialable(a.httpsAddrs[0]), "https"
-		acfg.TLSConfig.InsecureSkipVerify = true // the agent's own certificate, on loopback
-	}
-	client, err := api.NewClient(acfg)
+	client, err := a.selfClient(token)
 	if err != nil {
 		return nil, err
+	}
+	if client == nil {
+		a.logger.Warn("a zone export is configured but the agent serves no HTTP API to read it from; it is not served")
+		return nil, nil
 	}
 	dc := zt.Datacenter
 	if dc == "" {
