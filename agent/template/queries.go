@@ -105,9 +105,7 @@ func (q *serviceQuery) fetch(c *api.Client, opts *api.QueryOptions) (any, uint64
 		list = append(list, &HealthService{
 			Node:                   e.Node.Node,
 			NodeID:                 e.Node.ID,
-			Kind:                   string(e.Service.Kind),
 			NodeAddress:            e.Node.Address,
-			NodeDatacenter:         e.Node.Datacenter,
 			NodeTaggedAddresses:    e.Node.TaggedAddresses,
 			NodeMeta:               e.Node.Meta,
 			ServiceMeta:            e.Service.Meta,
@@ -120,8 +118,6 @@ func (q *serviceQuery) fetch(c *api.Client, opts *api.QueryOptions) (any, uint64
 			Status:                 status,
 			Port:                   e.Service.Port,
 			Weights:                e.Service.Weights,
-			Namespace:              e.Service.Namespace,
-			Partition:              e.Service.Partition,
 		})
 	}
 	// By node, then service ID: the order consul-template documents as
@@ -307,7 +303,7 @@ func (q *kvListQuery) fetch(c *api.Client, opts *api.QueryOptions) (any, uint64,
 	list := make([]*KeyPair, 0, len(pairs))
 	for _, p := range pairs {
 		rel := strings.TrimLeft(strings.TrimPrefix(p.Key, q.prefix), "/")
-		list = append(list, &KeyPair{Path: p.Key, Key: rel, Value: string(p.Value), Exists: true,
+		list = append(list, &KeyPair{Path: p.Key, Key: rel, Value: string(p.Value),
 			CreateIndex: p.CreateIndex, ModifyIndex: p.ModifyIndex, LockIndex: p.LockIndex,
 			Flags: p.Flags, Session: p.Session})
 	}

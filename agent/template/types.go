@@ -7,8 +7,9 @@ import (
 )
 
 // The types below are what the API functions return. Their field names
-// and order follow consul-template's (package dependency), so templates
-// written for it read the same fields.
+// and order are consul-template v0.42.1's (package dependency): templates
+// read the same fields, and toJSON of a result gives the same bytes
+// (TestCompatWithConsulTemplate).
 
 // ServiceTags is a service's tags, sorted.
 type ServiceTags []string
@@ -34,9 +35,7 @@ func sortedTags(tags []string) ServiceTags {
 type HealthService struct {
 	Node                   string
 	NodeID                 string
-	Kind                   string
 	NodeAddress            string
-	NodeDatacenter         string
 	NodeTaggedAddresses    map[string]string
 	NodeMeta               map[string]string
 	ServiceMeta            map[string]string
@@ -49,8 +48,6 @@ type HealthService struct {
 	Status                 string
 	Port                   int
 	Weights                api.AgentWeights
-	Namespace              string
-	Partition              string
 }
 
 // CatalogSnippet is one service name returned by "services".
@@ -92,7 +89,6 @@ type KeyPair struct {
 	Path        string
 	Key         string
 	Value       string
-	Exists      bool
 	CreateIndex uint64
 	ModifyIndex uint64
 	LockIndex   uint64
