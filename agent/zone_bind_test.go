@@ -349,8 +349,8 @@ zone "geant.services" {
 					t.Fatalf("unsigned update: %v %v, want REFUSED", r, err)
 				}
 			}
+			// DNS stays off (ports.dns = -1): pushes need no DNS port.
 			_, _, c := agenttest.StartDevWith(t, func(cfg *config.Config) {
-				cfg.Ports.DNS = 0
 				cfg.DNS.ZoneTransfer = config.ZoneTransferConfig{Zone: "geant.services", MinStable: time.Second, TTL: 5 * time.Second}
 				cfg.DNS.ZoneUpdate = config.ZoneUpdateConfig{Primary: addr}
 				if tc.tsig {

@@ -23,6 +23,10 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	if zt.Zone == "" {
 		return nil, nil
 	}
+	if a.cfg.Ports.DNS < 0 && a.cfg.DNS.ZoneUpdate.Primary == "" {
+		a.logger.Warn("dns_config.zone_transfer is set but DNS is off (ports.dns = -1) and no zone_update primary is set; the zone is not exported")
+		return nil, nil
+	}
 	allow, err := zt.AllowNets()
 	if err != nil {
 		return nil, err
