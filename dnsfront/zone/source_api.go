@@ -18,12 +18,18 @@ type APISource struct {
 	OnlyPassing bool
 
 	last             []Instance
-	checks, services uint64 // the indexes last was read at
+	checks, services uint64    // the indexes last was read at
+	readAt           time.Time // when last was read
 }
+
+// fullReadEvery bounds how long a read is reused while neither index
+// moves: a change neither index shows (a node's new address) is still
+// seen within it.
+const fullReadEvery = 30 * time.Second
 
 // Instances waits on the health checks' blocking query (up to wait) and
 // re-reads every service's instances when the checks or the service
-// registrations changed since the last read.
+// registrations changed since the last read, or it is fullReadEvery old.
 func (s *APISource) Instances(ctx context.Context, index uint64, wait time.Duration) ([]Instance, uint64, error) {
 	opts := (&api.QueryOptions{Datacenter: s.Datacenter, WaitIndex: index, WaitTime: wait}).WithContext(ctx)
 	_, meta, err := s.Client.Health().State(api.HealthAny, opts)
@@ -35,7 +41,7 @@ func (s *APISource) Instances(ctx context.Context, index uint64, wait time.Durat
 	if err != nil {
 		return nil, 0, err
 	}
-	if s.last != nil && meta.LastIndex == s.checks && smeta.LastIndex == s.services {
+	if s.last != nil && meta.LastIndex == s.checks && smeta.LastIndex == s.services && time.Since(s.readAt) < fullReadEvery {
 		return s.last, meta.LastIndex, nil
 	}
 	insts := []Instance{}
@@ -62,6 +68,6 @@ func (s *APISource) Instances(ctx context.Context, index uint64, wait time.Durat
 				Address: addr, Port: e.Service.Port})
 		}
 	}
-	s.last, s.checks, s.services = insts, meta.LastIndex, smeta.LastIndex
+	s.last, s.checks, s.services, s.readAt = insts, meta.LastIndex, smeta.LastIndex, time.Now()
 	return insts, meta.LastIndex, nil
 }
