@@ -61,6 +61,12 @@ type Agent struct {
 
 	templates *templateRun // nil when no template is configured
 
+	// The exported zone (zone_export.go): its publisher, nil when none
+	// runs, and what the DNS front serves of it (nil with DNS off). Both
+	// change only at start and on reload.
+	zone     *zoneRun
+	zoneSlot *dnsfront.ExportSlot
+
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
@@ -415,6 +421,7 @@ func (a *Agent) Shutdown() error {
 			a.watches.Close()
 		}
 		a.templates.stop() // before the HTTP servers too
+		a.zone.stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, srv := range a.http {

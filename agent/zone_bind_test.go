@@ -369,3 +369,45 @@ zone "geant.services" {
 		})
 	}
 }
+
+// TestZoneExportReload: a reload starts, changes and stops the export.
+func TestZoneExportReload(t *testing.T) {
+	a, dnsAddr, c := startDNSDev(t, nil)
+	register(t, c, "prod-crowd01", "1.1.1.10", "crowd", 8095, nil, api.HealthPassing)
+	axfr := func(zone string) (int, error) {
+		m := new(dns.Msg)
+		m.SetAxfr(zone)
+		r, _, err := (&dns.Client{Net: "tcp", Timeout: 3 * time.Second}).Exchange(m, dnsAddr)
+		if err != nil {
+			return 0, err
+		}
+		return r.Rcode, nil
+	}
+	if rcode, err := axfr("geant.services."); err != nil || rcode == dns.RcodeSuccess {
+		t.Fatalf("AXFR before any export: %v %v", dns.RcodeToString[rcode], err)
+	}
+	reload := func(zt config.ZoneTransferConfig) {
+		t.Helper()
+		next := agenttest.DevConfig()
+		next.Ports.DNS = 0
+		next.DNS.ZoneTransfer = zt
+		a.SetConfigLoader(func() (*config.Config, error) { return next, nil })
+		if err := a.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload(config.ZoneTransferConfig{Zone: "geant.services", Allow: []string{"127.0.0.0/8"}})
+	waitA(t, dnsAddr, "crowd.geant.services", "1.1.1.10")
+	if rcode, err := axfr("geant.services."); err != nil || rcode != dns.RcodeSuccess {
+		t.Errorf("AXFR after the reload: %v %v", dns.RcodeToString[rcode], err)
+	}
+	reload(config.ZoneTransferConfig{Zone: "example.services", Allow: []string{"10.0.0.0/8"}})
+	waitA(t, dnsAddr, "crowd.example.services", "1.1.1.10")
+	if rcode, err := axfr("example.services."); err != nil || rcode != dns.RcodeRefused {
+		t.Errorf("AXFR from outside the new allow list: %v %v, want REFUSED", dns.RcodeToString[rcode], err)
+	}
+	reload(config.ZoneTransferConfig{})
+	if r, err := exchange(dnsAddr, "udp", "crowd.example.services", dns.TypeA, dns.ClassINET); err != nil || r.Rcode == dns.RcodeSuccess && len(r.Answer) > 0 {
+		t.Errorf("the removed zone still answers: %v %v", r, err)
+	}
+}

@@ -2,9 +2,13 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
+	"github.com/miekg/dns"
+
+	"github.com/concord-dev/concord/agent/config"
 	"github.com/concord-dev/concord/dnsfront"
 	"github.com/concord-dev/concord/dnsfront/zone"
 )
@@ -13,27 +17,48 @@ import (
 // short, as the records follow health.
 const defaultZoneTTL = 30 * time.Second
 
-// startZoneExport starts the publisher of dns_config.zone_transfer, if a
-// zone is configured, and returns what the DNS front serves of it. The
-// publisher reads the agent's own HTTP API with the DNS token (else the
-// default one), so the zone holds what DNS would answer; its serial is
-// kept in the data directory (in memory without one).
-func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
-	zt := a.cfg.DNS.ZoneTransfer
-	if zt.Zone == "" {
-		return nil, nil
+// zoneRun is the running publisher of dns_config.zone_transfer, and the
+// configuration it was started from (a reload restarts it only when
+// that changes).
+type zoneRun struct {
+	transfer config.ZoneTransferConfig
+	update   config.ZoneUpdateConfig
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+func (z *zoneRun) stop() {
+	if z != nil {
+		z.cancel()
+		<-z.done
 	}
-	if a.cfg.Ports.DNS < 0 && a.cfg.DNS.ZoneUpdate.Primary == "" {
-		a.logger.Warn("dns_config.zone_transfer is set but DNS is off (ports.dns = -1) and no zone_update primary is set; the zone is not exported")
-		return nil, nil
+}
+
+// startZoneExport (re)starts the publisher of dnsCfg's zone_transfer, if a
+// zone is set, and puts what the DNS front serves of it in a.zoneSlot.
+// The publisher reads the agent's own HTTP API with the DNS token (else
+// the default one), so the zone holds what DNS would answer; its serial
+// is kept in the data directory (in memory without one). A configuration
+// that does not validate leaves the running export as it is.
+func (a *Agent) startZoneExport(dnsCfg config.DNSConfig) error {
+	zt, zu := dnsCfg.ZoneTransfer, dnsCfg.ZoneUpdate
+	if zt.Zone == "" || (a.cfg.Ports.DNS < 0 && zu.Primary == "") {
+		if zt.Zone != "" {
+			a.logger.Warn("dns_config.zone_transfer is set but DNS is off (ports.dns = -1) and no zone_update primary is set; the zone is not exported")
+		}
+		a.stopZoneExport()
+		return nil
+	}
+	if _, ok := dns.IsDomainName(zt.Zone); !ok {
+		return fmt.Errorf("dns_config.zone_transfer.zone %q is not a domain name", zt.Zone)
 	}
 	allow, err := zt.AllowNets()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	notify, err := zt.NotifyAddrs()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	token := a.cfg.ACL.Tokens.DNS
 	if token == "" {
@@ -41,11 +66,12 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	}
 	client, err := a.selfClient(token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if client == nil {
 		a.logger.Warn("a zone export is configured but the agent serves no HTTP API to read it from; it is not served")
-		return nil, nil
+		a.stopZoneExport()
+		return nil
 	}
 	dc := zt.Datacenter
 	if dc == "" {
@@ -55,7 +81,7 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	if ttl == 0 {
 		ttl = defaultZoneTTL
 	}
-	soa := a.cfg.DNS.SOA
+	soa := dnsCfg.SOA
 	cfg := zone.Config{
 		Params: zone.Params{Origin: zt.Zone, NS: []string{"ns"},
 			NSAddrs: map[string]string{"ns": a.cfg.AdvertiseAddr}, TTL: uint32(ttl / time.Second),
@@ -67,24 +93,49 @@ func (a *Agent) startZoneExport() (*dnsfront.Export, error) {
 	if a.cfg.DataDir != "" {
 		cfg.StatePath = filepath.Join(a.cfg.DataDir, "zone", zone.StateFileName(zt.Zone))
 	}
-	if u := a.cfg.DNS.ZoneUpdate; u.Primary != "" {
-		cfg.Update = &zone.UpdateConfig{Primary: u.Primary, TSIGName: u.TSIGKeyName,
-			TSIGSecret: u.TSIGSecret, TSIGAlgorithm: u.TSIGAlg}
+	if zu.Primary != "" {
+		cfg.Update = &zone.UpdateConfig{Primary: zu.Primary, TSIGName: zu.TSIGKeyName,
+			TSIGSecret: zu.TSIGSecret, TSIGAlgorithm: zu.TSIGAlg}
 	}
-	pub, err := zone.NewPublisher(cfg, &zone.APISource{Client: client, Datacenter: dc, OnlyPassing: a.cfg.DNS.OnlyPassing})
+	// The old publisher stops before the new one reads the state file,
+	// so no serial is written after it was read.
+	a.stopZoneExport()
+	pub, err := zone.NewPublisher(cfg, &zone.APISource{Client: client, Datacenter: dc, OnlyPassing: dnsCfg.OnlyPassing})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a.wg.Add(2)
+	run := &zoneRun{transfer: zt, update: zu, cancel: cancel, done: make(chan struct{})}
 	go func() {
-		defer a.wg.Done()
-		<-a.shutdownCh
-		cancel()
-	}()
-	go func() {
-		defer a.wg.Done()
+		defer close(run.done)
 		pub.Run(ctx)
 	}()
-	return &dnsfront.Export{Origin: pub.Origin(), Current: pub.Zone, Allow: allow}, nil
+	a.zone = run
+	if a.zoneSlot != nil { // nil with DNS off: the zone is only pushed
+		a.zoneSlot.Set(&dnsfront.Export{Origin: pub.Origin(), Current: pub.Zone, Allow: allow})
+	}
+	return nil
+}
+
+func (a *Agent) stopZoneExport() {
+	a.zone.stop()
+	a.zone = nil
+	if a.zoneSlot != nil {
+		a.zoneSlot.Set(nil)
+	}
+}
+
+// reloadZoneExport restarts the export when its configuration changed.
+func (a *Agent) reloadZoneExport(dnsCfg config.DNSConfig) error {
+	z := a.zone
+	same := z != nil && equalZoneTransfer(z.transfer, dnsCfg.ZoneTransfer) && z.update == dnsCfg.ZoneUpdate
+	if same || (z == nil && dnsCfg.ZoneTransfer.Zone == "") {
+		return nil
+	}
+	return a.startZoneExport(dnsCfg)
+}
+
+func equalZoneTransfer(a, b config.ZoneTransferConfig) bool {
+	return a.Zone == b.Zone && a.Datacenter == b.Datacenter && a.MinStable == b.MinStable && a.TTL == b.TTL &&
+		fmt.Sprint(a.Allow) == fmt.Sprint(b.Allow) && fmt.Sprint(a.AlsoNotify) == fmt.Sprint(b.AlsoNotify)
 }

@@ -43,9 +43,10 @@ type Config struct {
 	// CacheEntries bounds the cache; when full it is emptied.
 	CacheEntries int
 
-	// Export, when set, is a zone served to secondaries (AXFR/IXFR) and
-	// answered from itself (see Transfer and ZoneAnswer).
-	Export *Export
+	// Export, when set, holds the zone served to secondaries (AXFR/IXFR)
+	// and answered from itself (see Transfer and ZoneAnswer); what it
+	// holds may change while the server runs.
+	Export *ExportSlot
 
 	// Now is the clock (tests replace it).
 	Now func() time.Time
@@ -108,9 +109,6 @@ func (c *Config) validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.Export != nil {
-		c.Export.Origin = dns.CanonicalName(c.Export.Origin)
 	}
 	return nil
 }

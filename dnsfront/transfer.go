@@ -3,6 +3,7 @@ package dnsfront
 import (
 	"context"
 	"net"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -24,12 +25,36 @@ func (e *Export) holds(name string) bool {
 	return e != nil && dns.IsSubDomain(e.Origin, dns.CanonicalName(name))
 }
 
+// ExportSlot holds the exported zone, if any; the agent replaces it on a
+// reload while queries read it.
+type ExportSlot struct {
+	p atomic.Pointer[Export]
+}
+
+// Set makes e the exported zone; nil exports none.
+func (s *ExportSlot) Set(e *Export) {
+	if e != nil {
+		c := *e
+		c.Origin = dns.CanonicalName(c.Origin)
+		e = &c
+	}
+	s.p.Store(e)
+}
+
+// Get is the exported zone, nil when there is none.
+func (s *ExportSlot) Get() *Export {
+	if s == nil {
+		return nil
+	}
+	return s.p.Load()
+}
+
 // Transfer answers AXFR, and IXFR the AXFR way (RFC 1995 allows a full
 // zone as the answer), for the exported zone: over TCP, to the allowed
 // networks only; everyone else is REFUSED. It comes before Shape, which
 // would rotate the records the transfer must keep in order.
 type Transfer struct {
-	Export *Export
+	Export *ExportSlot
 	Next   Handler
 }
 
@@ -39,13 +64,14 @@ const transferChunk = 200
 // ServeDNS implements Handler.
 func (h *Transfer) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	q := r.Question[0]
-	if (q.Qtype != dns.TypeAXFR && q.Qtype != dns.TypeIXFR) || !h.Export.holds(q.Name) {
+	e := h.Export.Get()
+	if (q.Qtype != dns.TypeAXFR && q.Qtype != dns.TypeIXFR) || !e.holds(q.Name) {
 		return h.Next.ServeDNS(ctx, w, r)
 	}
-	if dns.CanonicalName(q.Name) != h.Export.Origin || !allowed(h.Export.Allow, w.RemoteAddr()) {
+	if dns.CanonicalName(q.Name) != e.Origin || !allowed(e.Allow, w.RemoteAddr()) {
 		return dns.RcodeRefused, nil
 	}
-	z := h.Export.Current()
+	z := e.Current()
 	if z == nil {
 		return dns.RcodeServerFailure, nil
 	}
@@ -95,17 +121,18 @@ func allowed(nets []*net.IPNet, addr net.Addr) bool {
 // from the zone itself (a secondary's SOA check after a NOTIFY among
 // them). It comes before the cache, so a new serial is seen at once.
 type ZoneAnswer struct {
-	Export *Export
+	Export *ExportSlot
 	Next   Handler
 }
 
 // ServeDNS implements Handler.
 func (h *ZoneAnswer) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	q := r.Question[0]
-	if !h.Export.holds(q.Name) {
+	e := h.Export.Get()
+	if !e.holds(q.Name) {
 		return h.Next.ServeDNS(ctx, w, r)
 	}
-	z := h.Export.Current()
+	z := e.Current()
 	if z == nil {
 		return dns.RcodeServerFailure, nil
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/concord-dev/concord/dnsfront/zone"
 )
 
-func testExport(t *testing.T, allow ...string) *Export {
+func testExport(t *testing.T, allow ...string) *ExportSlot {
 	t.Helper()
 	p := zone.Params{Origin: "geant.services.", NS: []string{"ns"}, NSAddrs: map[string]string{"ns": "127.0.0.1"}, TTL: 30}
 	rrs, hash := zone.Build(p, []zone.Instance{
@@ -26,7 +26,9 @@ func testExport(t *testing.T, allow ...string) *Export {
 		}
 		e.Allow = append(e.Allow, n)
 	}
-	return e
+	slot := &ExportSlot{}
+	slot.Set(e)
+	return slot
 }
 
 var nextHandler = HandlerFunc(func(context.Context, dns.ResponseWriter, *dns.Msg) (int, error) {
@@ -119,5 +121,27 @@ func TestZoneAnswer(t *testing.T) {
 	}
 	if rcode, _ := h.ServeDNS(context.Background(), newRecorder(false), query("web.service.consul.", dns.TypeA)); rcode != dns.RcodeNotImplemented {
 		t.Errorf("a name outside the zone was answered (%d)", rcode)
+	}
+}
+
+// TestExportSlotSwaps: a replaced or removed export takes effect on the
+// next query; an empty slot passes every name on.
+func TestExportSlotSwaps(t *testing.T) {
+	slot := testExport(t, "127.0.0.0/8")
+	h := &ZoneAnswer{Export: slot, Next: nextHandler}
+	ask := func() int {
+		rcode, _ := h.ServeDNS(context.Background(), newRecorder(false), query("crowd.geant.services.", dns.TypeA))
+		return rcode
+	}
+	if rcode := ask(); rcode != dns.RcodeSuccess {
+		t.Fatalf("rcode %d", rcode)
+	}
+	slot.Set(nil)
+	if rcode := ask(); rcode != dns.RcodeNotImplemented {
+		t.Errorf("after removal rcode %d, want the name passed on", rcode)
+	}
+	slot.Set(testExport(t).Get())
+	if rcode := ask(); rcode != dns.RcodeSuccess {
+		t.Errorf("after a new export rcode %d", rcode)
 	}
 }
