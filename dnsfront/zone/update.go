@@ -17,7 +17,7 @@ type UpdateConfig struct {
 	Timeout                             time.Duration
 }
 
-// pushed are the records an update manages: everything but the apex SOA
+// pushable are the records an update manages: everything but the apex SOA
 // and NS records, which belong to the primary's own zone file.
 func pushable(z *Zone) []dns.RR {
 	var out []dns.RR
