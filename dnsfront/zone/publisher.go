@@ -165,8 +165,12 @@ func (p *Publisher) push() {
 	p.lastPush = p.cfg.Now()
 	next := pushable(z)
 	remove, add, err := diff(p.state.Pushed, next)
-	if err == nil && (len(remove) > 0 || len(add) > 0) {
-		err = sendUpdate(p.cfg.Update, z.Origin, remove, add)
+	var replace []dns.RR
+	if err == nil {
+		replace, err = newRRsets(p.state.Pushed, add)
+	}
+	if err == nil && (len(replace) > 0 || len(remove) > 0 || len(add) > 0) {
+		err = sendUpdate(p.cfg.Update, z.Origin, replace, remove, add)
 	}
 	if err != nil {
 		p.cfg.Logger.Warn("RFC 2136 update failed; retrying", "primary", p.cfg.Update.Primary, "error", err)

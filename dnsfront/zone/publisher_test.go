@@ -2,6 +2,7 @@ package zone
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -58,5 +59,33 @@ func TestUpdateDiff(t *testing.T) {
 		if a, ok := rr.(*dns.A); ok && a.A.String() != "1.1.1.11" {
 			t.Errorf("removes %v", rr)
 		}
+	}
+}
+
+func TestNewRRsetsReplacedWhole(t *testing.T) {
+	rrs, hash := Build(testParams, crowd[:1])
+	var prev []string
+	for _, rr := range pushable(New(testParams, rrs, hash, 1)) {
+		prev = append(prev, rr.String())
+	}
+	rrs2, hash2 := Build(testParams, append(append([]Instance{}, crowd...),
+		Instance{Service: "dash", Node: "n1", ID: "d", Address: "1.1.1.30", Port: 80}))
+	_, add, err := diff(prev, pushable(New(testParams, rrs2, hash2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := newRRsets(prev, add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rr := range sets {
+		got = append(got, rr.Header().Name+" "+dns.TypeToString[rr.Header().Rrtype])
+	}
+	// crowd's A and SRV sets were pushed before: only added to. The new
+	// names' sets are replaced whole.
+	want := "[_dash._tcp.geant.services. SRV dash.geant.services. A n1.dash.geant.services. A prod-crowd02.crowd.geant.services. A]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("replaced sets %v\nwant %s", got, want)
 	}
 }

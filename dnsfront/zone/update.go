@@ -58,11 +58,44 @@ func diff(prev []string, next []dns.RR) (remove, add []dns.RR, err error) {
 	return remove, add, nil
 }
 
+// newRRsets is one record of each RRset of add that no record of prev
+// belongs to. The primary may hold values of ours in such a set that we
+// have no record of (an earlier run's, a lost state file): the update
+// replaces the set whole. Names we stopped publishing before the record
+// was lost are unknown and stay.
+func newRRsets(prev []string, add []dns.RR) ([]dns.RR, error) {
+	key := func(rr dns.RR) string {
+		h := rr.Header()
+		return dns.CanonicalName(h.Name) + "/" + dns.TypeToString[h.Rrtype]
+	}
+	pushed := map[string]bool{}
+	for _, s := range prev {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			return nil, fmt.Errorf("a record of the last push does not parse: %v", err)
+		}
+		pushed[key(rr)] = true
+	}
+	var out []dns.RR
+	for _, rr := range add {
+		if k := key(rr); !pushed[k] {
+			pushed[k] = true
+			out = append(out, rr)
+		}
+	}
+	return out, nil
+}
+
 // sendUpdate sends one RFC 2136 update of origin over TCP, TSIG-signed
-// when configured.
-func sendUpdate(cfg *UpdateConfig, origin string, remove, add []dns.RR) error {
+// when configured: the RRsets of replace are deleted whole, then the
+// records of remove, then add is inserted (the primary applies them in
+// that order).
+func sendUpdate(cfg *UpdateConfig, origin string, replace, remove, add []dns.RR) error {
 	m := new(dns.Msg)
 	m.SetUpdate(origin)
+	if len(replace) > 0 {
+		m.RemoveRRset(replace)
+	}
 	if len(remove) > 0 {
 		m.Remove(remove)
 	}
