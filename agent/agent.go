@@ -64,6 +64,14 @@ type Agent struct {
 
 	watches *watches.Runner // nil when the agent serves no HTTP API
 
+	templates *templateRun // nil when no template is configured
+
+	// The exported zone (zone_export.go): its publisher, nil when none
+	// runs, and what the DNS front serves of it (nil with DNS off). Both
+	// change only at start and on reload.
+	zone     *zoneRun
+	zoneSlot *dnsfront.ExportSlot
+
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
@@ -265,6 +273,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.startWatches(); err != nil {
+		return nil, err
+	}
+	if err := a.startTemplates(cfg.Templates); err != nil {
 		return nil, err
 	}
 	joins := []joinPool{a.lanJoins()}
@@ -478,6 +489,8 @@ func (a *Agent) Shutdown() error {
 			// blocking queries.
 			a.watches.Close()
 		}
+		a.templates.stop() // before the HTTP servers too
+		a.zone.stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, srv := range a.http {

@@ -179,6 +179,9 @@ type Config struct {
 	// Watches are the "watches" entries, started with the agent and
 	// replaced on reload.
 	Watches []WatchDefinition
+	// Templates are the "template" blocks, rendered while the agent
+	// runs and replaced on reload.
+	Templates []TemplateDefinition
 }
 
 // DNSConfig is the dns_config block.
@@ -201,6 +204,10 @@ type DNSConfig struct {
 	// TC when it leaves records out.
 	EnableTruncate bool
 	SOA            DNSSOA
+	// ZoneTransfer and ZoneUpdate export a zone of healthy instances to
+	// other DNS servers (zone_def.go).
+	ZoneTransfer ZoneTransferConfig
+	ZoneUpdate   ZoneUpdateConfig
 }
 
 // DNSSOA holds the SOA record's timers in seconds (dns_config.soa).

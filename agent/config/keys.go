@@ -69,6 +69,8 @@ func topBlock(p *partial) *block {
 					"only_passing":     boolField(&p.DNS.OnlyPassing),
 					"recursor_timeout": durField(&p.DNS.RecursorTimeout),
 					"enable_truncate":  boolField(&p.DNS.EnableTruncate),
+					"zone_transfer":    zoneTransferBlock(&p.DNS.Zone),
+					"zone_update":      zoneUpdateBlock(&p.DNS.Zone),
 					"soa": blockField(&block{
 						name: `"dns_config.soa"`,
 						fields: map[string]setter{
@@ -143,6 +145,7 @@ func topBlock(p *partial) *block {
 			"enable_debug":            boolField(&p.EnableDebug),
 			"disable_coordinates":     boolField(&p.DisableCoordinates),
 			"watches":                 watchesField(&p.Watches),
+			"template":                templateField(&p.Templates),
 			"telemetry": blockField(&block{
 				name: `"telemetry"`,
 				fields: map[string]setter{

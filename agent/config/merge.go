@@ -67,6 +67,8 @@ type partial struct {
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
 	Watches  []WatchDefinition
+	// Templates are the "template" blocks (agent/template).
+	Templates []TemplateDefinition
 }
 
 type aclPartial struct {
@@ -97,6 +99,7 @@ type dnsPartial struct {
 	ServiceTTL                                 map[string]time.Duration
 	UDPAnswerLimit                             *int
 	SOARefresh, SOARetry, SOAExpire, SOAMinTTL *int
+	Zone                                       zonePartial
 }
 
 func (dst *dnsPartial) merge(src *dnsPartial) {
@@ -111,6 +114,7 @@ func (dst *dnsPartial) merge(src *dnsPartial) {
 	over(&dst.SOARetry, src.SOARetry)
 	over(&dst.SOAExpire, src.SOAExpire)
 	over(&dst.SOAMinTTL, src.SOAMinTTL)
+	dst.Zone.merge(&src.Zone)
 	for k, v := range src.ServiceTTL {
 		if dst.ServiceTTL == nil {
 			dst.ServiceTTL = map[string]time.Duration{}
@@ -131,6 +135,7 @@ func (p *dnsPartial) build(c *DNSConfig) {
 	set(&c.SOA.Retry, p.SOARetry)
 	set(&c.SOA.Expire, p.SOAExpire)
 	set(&c.SOA.MinTTL, p.SOAMinTTL)
+	p.Zone.build(&c.ZoneTransfer, &c.ZoneUpdate)
 	if len(p.ServiceTTL) > 0 {
 		c.ServiceTTL = make(map[string]time.Duration, len(p.ServiceTTL))
 		for k, v := range p.ServiceTTL {
@@ -227,6 +232,7 @@ func (dst *partial) merge(src *partial) {
 	dst.Services = append(dst.Services, src.Services...)
 	dst.Checks = append(dst.Checks, src.Checks...)
 	dst.Watches = append(dst.Watches, src.Watches...)
+	dst.Templates = append(dst.Templates, src.Templates...)
 }
 
 func set[T any](dst *T, src *T) {
@@ -334,6 +340,7 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	c.Services = append([]ServiceDefinition(nil), p.Services...)
 	c.Checks = append([]CheckDefinition(nil), p.Checks...)
 	c.Watches = append([]WatchDefinition(nil), p.Watches...)
+	c.Templates = append([]TemplateDefinition(nil), p.Templates...)
 
 	if dev {
 		// -dev always runs a self-bootstrapping server.

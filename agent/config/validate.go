@@ -334,6 +334,8 @@ func validate(c *Config) ([]string, error) {
 	}
 	errs = append(errs, validateMeta("node_meta", c.NodeMeta)...)
 	errs = append(errs, validateWatches(c.Watches)...)
+	errs = append(errs, validateTemplates(c.Templates)...)
+	errs = append(errs, validateZone(c.DNS.ZoneTransfer, c.DNS.ZoneUpdate)...)
 
 	w, e := validateDefinitions(c)
 	warnings, errs = append(warnings, w...), append(errs, e...)

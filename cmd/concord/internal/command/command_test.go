@@ -27,10 +27,12 @@ Available commands are:
     rtt            Estimates network round trip time between nodes
     services       Interact with services
     snapshot       Saves, restores and inspects snapshots of concord server state
+    template       Render consul-template templates from concord's data
     tls            Builtin helpers for creating CAs and certificates
     validate       Validate config files/directories
     version        Prints the concord version
     watch          Watch for changes in concord
+    zone           Export service records as a DNS zone
 
 `
 
