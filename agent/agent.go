@@ -185,6 +185,7 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
+		scfg.AutopilotInterval = cfg.AutopilotInterval
 		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg}
 		if cfg.AutoEncrypt.AllowTLS {
 			deps.Signer = tlsc
@@ -198,6 +199,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 			return nil, err
 		}
 		if err := reg.Register(reg.CatalogCollector(func() (state.Usage, error) { return srv.State().Usage() })); err != nil {
+			return nil, err
+		}
+		if err := reg.Register(reg.AutopilotCollector(srv.AutopilotHealth)); err != nil {
 			return nil, err
 		}
 	} else {

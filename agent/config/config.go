@@ -114,6 +114,9 @@ type Config struct {
 	// Zero keeps the server's defaults.
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
+	// AutopilotInterval shortens autopilot's health and reconcile rounds
+	// (2 s and 10 s); not a file key, tests set it.
+	AutopilotInterval time.Duration
 
 	DisableUpdateCheck bool
 	ServerName         string

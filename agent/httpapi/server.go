@@ -88,6 +88,8 @@ var (
 	methodsDelete = []string{http.MethodDelete}
 
 	methodsSnapshot = []string{http.MethodGet, http.MethodPut}
+	methodsGetPut   = methodsSnapshot
+	methodsPutPost  = []string{http.MethodPut, http.MethodPost}
 	// pprof's symbol lookup takes a POST.
 	methodsDebug = []string{http.MethodGet, http.MethodPost}
 )
@@ -205,6 +207,10 @@ func (s *Server) routes() []route {
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
+		// consul/api sends POST; Consul's docs show PUT. Both are taken.
+		{"/v1/operator/raft/transfer-leader", methodsPutPost, s.operatorRaftTransferLeader},
+		{"/v1/operator/autopilot/configuration", methodsGetPut, s.operatorAutopilotConfiguration},
+		{"/v1/operator/autopilot/health", methodsGet, s.operatorAutopilotHealth},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
 
 		{"/v1/snapshot", methodsSnapshot, s.snapshot},

@@ -15,6 +15,7 @@ import (
 	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 )
 
 // LAN is what a server needs from the gossip pool. Safe for concurrent use.
@@ -24,6 +25,9 @@ type LAN interface {
 	// back, so a leader that missed their reap events still acts on them.
 	Reaped() []lan.Member
 	Subscribe() (<-chan lan.Event, func())
+	// ForceLeave moves a failed member to left (autopilot's dead-server
+	// cleanup).
+	ForceLeave(node string, prune bool) error
 }
 
 // Deps are the collaborators the agent builds and hands in.
@@ -66,6 +70,9 @@ type Server struct {
 	sessionTimers *sessionTimers
 
 	bootstrapped atomic.Bool
+
+	// autopilot runs while this server leads (leaderLoop).
+	autopilot *autopilot.Autopilot
 
 	shutdownCh chan struct{}
 	shutdown   sync.Once
@@ -130,6 +137,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		s.stores.close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
+	s.autopilot = newAutopilot(s)
 	deps.Listener.SetHandler(rpc.HandlerFunc(s.serveRPC))
 
 	if cfg.Bootstrap && !existing {

@@ -47,9 +47,11 @@ func (s *Server) statusPing(ctx context.Context, args *struct{}, reply *struct{}
 func (s *Server) statusRaftStats(ctx context.Context, args *struct{}, reply *catalog.RaftStats) error {
 	reply.LastIndex = s.raft.LastIndex()
 	reply.AppliedIndex = s.raft.AppliedIndex()
-	if t, err := strconv.ParseUint(s.raft.Stats()["last_log_term"], 10, 64); err == nil {
+	stats := s.raft.Stats()
+	if t, err := strconv.ParseUint(stats["last_log_term"], 10, 64); err == nil {
 		reply.LastTerm = t
 	}
+	reply.LastContact = stats["last_contact"]
 	return nil
 }
 

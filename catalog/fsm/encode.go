@@ -22,6 +22,9 @@ const (
 	TombstoneRequestType  MessageType = 4 // *TombstoneRequest
 	ACLRequestType        MessageType = 5 // *catalog.ACLRequest
 	SessionRequestType    MessageType = 6 // *catalog.SessionRequest
+	// AutopilotRequestType is always sent with IgnoreUnknownTypeFlag: a
+	// server that does not know it keeps the default configuration.
+	AutopilotRequestType MessageType = 7 // *catalog.AutopilotSetRequest
 
 	// IgnoreUnknownTypeFlag marks a command that servers which do not know
 	// its type may skip instead of panicking. A new command type that is

@@ -86,6 +86,8 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		return applyACL(st, l.Index, body)
 	case SessionRequestType:
 		return applySession(st, l.Index, l.AppendedAt, body)
+	case AutopilotRequestType:
+		return applyAutopilot(st, l.Index, body)
 	}
 	if ignoreUnknown {
 		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)
@@ -183,6 +185,16 @@ func applySession(st *state.Store, idx uint64, now time.Time, body []byte) inter
 		return st.SessionDestroy(idx, now, req.Session.ID)
 	}
 	return fmt.Errorf("invalid session operation %q", req.Op)
+}
+
+// applyAutopilot answers whether the configuration was written (false
+// when a check-and-set lost).
+func applyAutopilot(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.AutopilotSetRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("autopilot request: %w", err)
+	}
+	return boolOrErr(st.AutopilotSetConfig(idx, &req.Config, req.CAS))
 }
 
 func applyTombstone(st *state.Store, body []byte) interface{} {

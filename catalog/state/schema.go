@@ -104,6 +104,7 @@ func tableDefs() []tableDef {
 		{idTable(TablePreparedQueries, "ID", false), func() interface{} { return new(preparedQueryRow) }},
 		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
 		{lockDelaysSchema(), func() interface{} { return new(LockDelay) }},
+		{autopilotSchema(), func() interface{} { return new(AutopilotRow) }},
 	}
 }
 

@@ -86,13 +86,16 @@ func TestParentCommandsListSubcommands(t *testing.T) {
 	}
 
 	op := runCLI(t, nil, "", "operator")
-	if !strings.HasSuffix(op.stdout, "\n\nSubcommands:\n    raft    Provides cluster-level tools for concord operators\n") {
+	if !strings.HasSuffix(op.stdout, "\n\nSubcommands:\n"+
+		"    autopilot    Provides tools for modifying Autopilot configuration\n"+
+		"    raft         Provides cluster-level tools for concord operators\n") {
 		t.Errorf("operator help:\n%s", op.stdout)
 	}
 	raft := runCLI(t, nil, "", "operator", "raft", "nope")
 	wantRaft := "\n\nSubcommands:\n" +
-		"    list-peers     Display the current Raft peer configuration\n" +
-		"    remove-peer    Remove a concord server from the Raft configuration\n"
+		"    list-peers         Display the current Raft peer configuration\n" +
+		"    remove-peer        Remove a concord server from the Raft configuration\n" +
+		"    transfer-leader    Transfer Raft leadership to another server\n"
 	if raft.code != 1 || !strings.HasSuffix(raft.stdout, wantRaft) {
 		t.Errorf("operator raft help: %+v", raft)
 	}
