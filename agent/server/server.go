@@ -131,7 +131,13 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		Logger:  cfg.Logger.Named("raft-net"),
 	})
 	notify := make(chan bool, 16)
-	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
+	rc := raftConfig(cfg, notify)
+	if err := s.recoverFromPeersJSON(rc); err != nil {
+		s.transport.Close()
+		s.stores.close()
+		return nil, err
+	}
+	s.raft, err = raft.NewRaft(rc, timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable, s.stores.snaps, s.transport)
 	if err != nil {
 		s.transport.Close()
 		s.stores.close()
