@@ -296,6 +296,7 @@ func (a *Agent) startHTTP() error {
 		UIEnabled:   a.cfg.UI,
 		EnableDebug: a.cfg.EnableDebug,
 		Metrics:     a.metrics,
+		Logs:        a.logStreams(),
 	}, a)
 	if err != nil {
 		return err

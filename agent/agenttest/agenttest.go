@@ -46,7 +46,7 @@ func StartDev(t testing.TB) (*agent.Agent, string, *api.Client) {
 // tune may be nil.
 func StartDevWith(t testing.TB, tune func(*config.Config)) (*agent.Agent, string, *api.Client) {
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
 	cfg := DevConfig()
 	if tune != nil {
 		tune(cfg)
@@ -189,7 +189,7 @@ func StartAgent(t testing.TB, name string, server bool, expect int, tune func(*c
 	if tune != nil {
 		tune(cfg)
 	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
 	a, err := agent.New(cfg, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,8 @@ type Config struct {
 	// Metrics records every request and serves /v1/agent/metrics; nil
 	// answers that endpoint with 404 and records nothing.
 	Metrics Metrics
+	// Logs serves /v1/agent/monitor; nil answers it with 404.
+	Logs LogStreams
 }
 
 // Server is the HTTP API. It implements http.Handler.
@@ -174,6 +176,7 @@ func (s *Server) routes() []route {
 		{"/v1/agent/reload", methodsPut, s.agentReload},
 		{"/v1/agent/maintenance", methodsPut, s.agentNodeMaintenance},
 		{"/v1/agent/metrics", methodsGet, s.agentMetrics},
+		{"/v1/agent/monitor", methodsGet, s.agentMonitor},
 
 		{"/v1/agent/services", methodsGet, s.agentServices},
 		{"/v1/agent/service/", methodsGet, s.agentService},

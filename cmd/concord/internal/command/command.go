@@ -46,6 +46,7 @@ type spec struct {
 func builtins() map[string]spec {
 	return map[string]spec{
 		"members":                       membersSpec(),
+		"monitor":                       monitorSpec(),
 		"join":                          joinSpec(),
 		"leave":                         leaveSpec(),
 		"force-leave":                   forceLeaveSpec(),

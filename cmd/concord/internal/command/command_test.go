@@ -22,6 +22,7 @@ Available commands are:
     lock           Execute a command holding a lock
     maint          Controls node or service maintenance mode
     members        Lists the members of a concord cluster
+    monitor        Stream logs from a concord agent
     operator       Provides cluster-level tools for concord operators
     reload         Triggers the agent to reload configuration files
     services       Interact with services
