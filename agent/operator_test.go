@@ -2,6 +2,8 @@ package agent_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +94,7 @@ func TestRaftTransferLeader(t *testing.T) {
 }
 
 func TestAutopilotConfigurationAndHealth(t *testing.T) {
-	_, _, c := agenttest.StartDev(t)
+	_, addr, c := agenttest.StartDev(t)
 	op := c.Operator()
 	conf, err := op.AutopilotGetConfiguration(nil)
 	if err != nil {
@@ -156,6 +158,21 @@ func TestAutopilotConfigurationAndHealth(t *testing.T) {
 		s := h.Servers[0]
 		if !s.Leader || !s.Voter || s.SerfStatus != "alive" || s.Name != "dev" || s.LastIndex == 0 || s.Version == "" {
 			return fmt.Errorf("server %+v", s)
+		}
+		return nil
+	})
+	// The leader exports the same view as Consul's autopilot gauges.
+	agenttest.WaitFor(t, 30*time.Second, "autopilot gauges", func() error {
+		resp, err := http.Get("http://" + addr + "/v1/agent/metrics?format=prometheus")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{"\nconcord_autopilot_healthy 1\n", "\nconcord_autopilot_failure_tolerance 0\n"} {
+			if !strings.Contains(string(body), want) {
+				return fmt.Errorf("no %q in the exposition", strings.TrimSpace(want))
+			}
 		}
 		return nil
 	})

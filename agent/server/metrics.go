@@ -58,6 +58,7 @@ var fsmTypeNames = map[fsm.MessageType]string{
 	fsm.TombstoneRequestType:  "tombstone",
 	fsm.ACLRequestType:        "acl",
 	fsm.SessionRequestType:    "session",
+	fsm.AutopilotRequestType:  "autopilot",
 }
 
 // timedFSM times every Apply of the state machine it wraps.

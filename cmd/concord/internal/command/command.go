@@ -59,6 +59,7 @@ func builtins() map[string]spec {
 		"kv export":                     kvExportSpec(),
 		"kv import":                     kvImportSpec(),
 		"catalog":                       catalogSpec(),
+		"debug":                         debugSpec(),
 		"catalog datacenters":           catalogDatacentersSpec(),
 		"catalog nodes":                 catalogNodesSpec(),
 		"catalog services":              catalogServicesSpec(),

@@ -11,6 +11,7 @@ Available commands are:
     acl            Interact with concord's ACLs
     agent          Runs a concord agent
     catalog        Interact with the catalog
+    debug          Records a debugging archive for operators
     event          Fire a new event
     force-leave    Forces a member of the cluster to enter the "left" state
     info           Provides debugging information for operators.

@@ -33,6 +33,29 @@ Usage: concord monitor [options]
 	}
 }
 
+// interruptible returns a context that ends with parent or at the first
+// interrupt (SIGINT, SIGTERM), calling onSignal then if it is not nil;
+// stop releases the signal handler.
+func interruptible(parent context.Context, onSignal func()) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, interrupts...)
+	go func() {
+		select {
+		case <-sigs:
+			if onSignal != nil {
+				onSignal()
+			}
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel()
+	}
+}
+
 // streamLog subscribes to the agent's log and calls each for every line
 // until ctx ends or the agent closes the stream; it reports which.
 func streamLog(ctx context.Context, client *api.Client, level string, asJSON bool, each func(string)) (remoteEnded bool, err error) {
@@ -65,18 +88,8 @@ func (c *cli) monitor(h *httpFlags, level string, asJSON bool) int {
 		c.errorf("Error initializing client: %s", err)
 		return 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, interrupts...)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, stop := interruptible(context.Background(), nil)
+	defer stop()
 	remoteEnded, err := streamLog(ctx, client, level, asJSON, func(line string) { c.out(line) })
 	if err != nil {
 		c.errorf("Error starting monitor: %s", err)
