@@ -186,6 +186,13 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
 		scfg.AutopilotInterval = cfg.AutopilotInterval
+		scfg.Autopilot = catalog.AutopilotConfig{
+			CleanupDeadServers:      cfg.Autopilot.CleanupDeadServers,
+			LastContactThreshold:    cfg.Autopilot.LastContactThreshold,
+			MaxTrailingLogs:         uint64(cfg.Autopilot.MaxTrailingLogs),
+			MinQuorum:               uint(cfg.Autopilot.MinQuorum),
+			ServerStabilizationTime: cfg.Autopilot.ServerStabilizationTime,
+		}
 		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg}
 		if cfg.AutoEncrypt.AllowTLS {
 			deps.Signer = tlsc

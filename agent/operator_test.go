@@ -377,3 +377,16 @@ func TestRaftRemovePeerDeadServer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAutopilotConfigFileSeedsTheDefault: the autopilot {} block is what
+// the leader uses until an operator stores a configuration.
+func TestAutopilotConfigFileSeedsTheDefault(t *testing.T) {
+	_, _, c := agenttest.StartDevWith(t, func(cfg *config.Config) {
+		cfg.Autopilot.MinQuorum = 2
+		cfg.Autopilot.ServerStabilizationTime = 42 * time.Second
+	})
+	conf, err := c.Operator().AutopilotGetConfiguration(nil)
+	if err != nil || conf.MinQuorum != 2 || conf.ServerStabilizationTime.Duration() != 42*time.Second || conf.ModifyIndex != 0 {
+		t.Fatalf("configuration %+v %v", conf, err)
+	}
+}
