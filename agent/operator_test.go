@@ -390,3 +390,63 @@ func TestAutopilotConfigFileSeedsTheDefault(t *testing.T) {
 		t.Fatalf("configuration %+v %v", conf, err)
 	}
 }
+
+// TestAutopilotStabilization: a server that joins an existing quorum is
+// a non-voter until it has been healthy for server_stabilization_time,
+// then autopilot promotes it.
+func TestAutopilotStabilization(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test skipped in -short mode")
+	}
+	srvs, _ := agenttest.StartClusterWith(t, 1, 0, fastAutopilot)
+	started := time.Now()
+	c := agenttest.Client(t, srvs[0])
+	const stabilization = 3 * time.Second
+	conf := api.NewAutopilotConfiguration()
+	conf.ServerStabilizationTime = api.NewReadableDuration(stabilization)
+	conf.LastContactThreshold = api.NewReadableDuration(2 * time.Second)
+	if err := c.Operator().AutopilotSetConfiguration(&conf, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Autopilot waives the stabilization time until it has itself been
+	// running that long (a new leader would otherwise stall promotions).
+	time.Sleep(time.Until(started.Add(stabilization + 500*time.Millisecond)))
+
+	s2 := agenttest.StartAgent(t, "s2", true, 0, fastAutopilot)
+	// notBefore is an instant s2 was certainly not yet in the Raft
+	// configuration: before the join, then the start of each poll that
+	// found it absent.
+	notBefore := time.Now()
+	if _, err := s2.Join([]string{agenttest.LANAddr(srvs[0])}); err != nil {
+		t.Fatal(err)
+	}
+	var sawNonVoter bool
+	var promoted time.Time
+	agenttest.WaitFor(t, 45*time.Second, "s2 promoted", func() error {
+		pollStart := time.Now()
+		servers, err := raftServers(c)
+		if err != nil {
+			return err
+		}
+		voter, in := servers["s2"]
+		switch {
+		case !in:
+			notBefore = pollStart
+			return fmt.Errorf("s2 not in raft yet")
+		case !voter:
+			sawNonVoter = true
+			return fmt.Errorf("s2 still a non-voter")
+		}
+		promoted = time.Now()
+		return nil
+	})
+	if !sawNonVoter {
+		t.Fatal("s2 was never seen as a non-voter: it joined as a voter")
+	}
+	// s2 became healthy after it was added, so it cannot have been
+	// promoted sooner than the stabilization time after notBefore.
+	if took := promoted.Sub(notBefore); took < stabilization {
+		t.Fatalf("s2 was a voter %v after it was added, before the %v stabilization time", took, stabilization)
+	}
+	t.Logf("s2 became a voter %v after it was added", promoted.Sub(notBefore))
+}
