@@ -40,10 +40,12 @@ func TestRaftTransferLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	out, err := c.Operator().RaftLeaderTransfer("", nil)
 	if err != nil || !out.Success {
 		t.Fatalf("transfer to any voter: %+v %v", out, err)
 	}
+	t.Logf("transfer-leader answered after %v", time.Since(start))
 	var second *api.RaftServer
 	agenttest.WaitFor(t, 30*time.Second, "a new leader", func() error {
 		l, err := raftLeader(c)
