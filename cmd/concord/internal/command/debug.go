@@ -294,7 +294,13 @@ func (d *debugRun) captureLogs(ctx context.Context) {
 
 // get reads an endpoint the Consul client has no method for.
 func (d *debugRun) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, d.cfg.Scheme+"://"+d.cfg.Address+path, nil)
+	host := d.cfg.Address
+	if strings.HasPrefix(host, "/") {
+		// A unix socket: the client's transport dials it whatever the
+		// URL's host says.
+		host = "localhost"
+	}
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, d.cfg.Scheme+"://"+host+path, nil)
 	if err != nil {
 		return nil, err
 	}
