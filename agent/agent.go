@@ -16,6 +16,7 @@ import (
 	"github.com/concord-dev/concord/agent/httpapi"
 	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/metrics"
+	"github.com/concord-dev/concord/agent/monitor"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/agent/watches"
@@ -62,6 +63,8 @@ type Agent struct {
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
+
+	logs *monitor.Source // /v1/agent/monitor's subscriptions; nil without an InterceptLogger
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -420,6 +423,10 @@ func (a *Agent) Shutdown() error {
 			// Before the HTTP servers, which wait for the watches'
 			// blocking queries.
 			a.watches.Close()
+		}
+		if a.logs != nil {
+			// Monitor streams never go idle by themselves.
+			a.logs.Close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

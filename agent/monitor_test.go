@@ -15,7 +15,7 @@ import (
 )
 
 // startLoggedDev starts a dev agent on a logger the test holds, at info.
-func startLoggedDev(t *testing.T) (hclog.Logger, *api.Client) {
+func startLoggedDev(t *testing.T) (*agent.Agent, hclog.Logger, *api.Client) {
 	t.Helper()
 	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Level: hclog.Info, Output: io.Discard})
 	a, err := agent.New(agenttest.DevConfig(), logger)
@@ -27,7 +27,7 @@ func startLoggedDev(t *testing.T) (hclog.Logger, *api.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return logger, c
+	return a, logger, c
 }
 
 // awaitLine reads lines until one contains want, failing on any line
@@ -56,7 +56,7 @@ func awaitLine(t *testing.T, lines chan string, want, refuse string) string {
 }
 
 func TestMonitorStreamsLinesLoggedAfterSubscribing(t *testing.T) {
-	logger, c := startLoggedDev(t)
+	_, logger, c := startLoggedDev(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	q := (&api.QueryOptions{}).WithContext(ctx)
@@ -100,5 +100,33 @@ func TestMonitorNeedsAgentRead(t *testing.T) {
 	lines, err := client(rootToken).Agent().Monitor("info", ctx.Done(), (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil || lines == nil {
 		t.Fatalf("management monitor: %v", err)
+	}
+}
+
+// TestShutdownEndsMonitorStreams: an attached monitor neither delays the
+// agent's shutdown nor outlives it.
+func TestShutdownEndsMonitorStreams(t *testing.T) {
+	a, _, c := startLoggedDev(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lines, err := c.Agent().Monitor("info", ctx.Done(), (&api.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	a.Shutdown()
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Errorf("shutdown took %v with a monitor attached", took)
+	}
+	timeout := time.After(10 * time.Second)
+	for i := 0; i < 10000; i++ {
+		select {
+		case l := <-lines:
+			if l == "" {
+				return // consul/api's end of stream
+			}
+		case <-timeout:
+			t.Fatal("the monitor stream outlived the agent")
+		}
 	}
 }

@@ -20,6 +20,10 @@ const DefaultBufferLines = 512
 type Source struct {
 	logger hclog.InterceptLogger
 	buffer int
+
+	mu     sync.Mutex
+	closed bool
+	active map[*chanWriter]func() uint64 // subscription -> its stop
 }
 
 // NewSource subscribes on logger, which must be the agent's root logger
@@ -29,7 +33,23 @@ func NewSource(logger hclog.InterceptLogger, buffer int) *Source {
 	if buffer <= 0 {
 		buffer = DefaultBufferLines
 	}
-	return &Source{logger: logger, buffer: buffer}
+	return &Source{logger: logger, buffer: buffer, active: map[*chanWriter]func() uint64{}}
+}
+
+// Close ends every subscription (their channels close, so streaming
+// requests return and the agent's HTTP servers can stop at once), and
+// any later one at once.
+func (s *Source) Close() {
+	s.mu.Lock()
+	s.closed = true
+	stops := make([]func() uint64, 0, len(s.active))
+	for _, stop := range s.active {
+		stops = append(stops, stop)
+	}
+	s.mu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
 }
 
 // Subscribe starts a subscription of lines at level or above, as JSON
@@ -47,18 +67,30 @@ func (s *Source) Subscribe(level hclog.Level, json bool) (lines <-chan []byte, s
 		// A subscriber on another host reads UTC, as the agent logs.
 		TimeFormat: "2006-01-02T15:04:05.000Z0700",
 	})
-	s.logger.RegisterSink(sink)
 	var once sync.Once
-	return w.ch, func() uint64 {
+	stop = func() uint64 {
 		once.Do(func() {
 			// After DeregisterSink returns no Accept is running or will
 			// run (they hold the logger's sink lock), so closing is safe;
 			// the writer's own flag guards against anything else.
 			s.logger.DeregisterSink(sink)
 			w.close()
+			s.mu.Lock()
+			delete(s.active, w)
+			s.mu.Unlock()
 		})
 		return w.dropped.Load()
 	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		w.close()
+		return w.ch, func() uint64 { return 0 }
+	}
+	s.active[w] = stop
+	s.mu.Unlock()
+	s.logger.RegisterSink(sink)
+	return w.ch, stop
 }
 
 // chanWriter receives one formatted line per Write from the sink and

@@ -84,3 +84,27 @@ func TestSlowSubscriberDropsAndNeverBlocks(t *testing.T) {
 		t.Fatalf("%d buffered lines, want 4", n)
 	}
 }
+
+func TestCloseEndsEverySubscription(t *testing.T) {
+	logger := newLogger()
+	src := NewSource(logger, 0)
+	a, stopA := src.Subscribe(hclog.Info, false)
+	b, _ := src.Subscribe(hclog.Info, true)
+	src.Close()
+	for _, ch := range []<-chan []byte{a, b} {
+		select {
+		case _, ok := <-ch:
+			if ok {
+				t.Fatal("a line after Close")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("subscription open after Close")
+		}
+	}
+	stopA() // stopping after Close is harmless
+	late, _ := src.Subscribe(hclog.Info, false)
+	if _, ok := <-late; ok {
+		t.Fatal("a subscription after Close stays open")
+	}
+	logger.Info("nobody listens")
+}
