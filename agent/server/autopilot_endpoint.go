@@ -11,10 +11,8 @@ import (
 // (the default until an operator sets one). operator:read.
 func (s *Server) operatorAutopilotGet(ctx context.Context, args *catalog.DCRequest, reply *catalog.AutopilotConfig) error {
 	return s.route(ctx, catalog.MethodOperatorAutopilotGet, args.Datacenter, args.AllowStale, false, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, false); err != nil {
 			return err
-		} else if !authz.OperatorRead() {
-			return catalog.ErrPermissionDenied
 		}
 		*reply = s.autopilotConfig()
 		return nil
@@ -28,10 +26,8 @@ func (s *Server) operatorAutopilotSet(ctx context.Context, args *catalog.Autopil
 		return err
 	}
 	return s.route(ctx, catalog.MethodOperatorAutopilotSet, args.Datacenter, false, true, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, true); err != nil {
 			return err
-		} else if !authz.OperatorWrite() {
-			return catalog.ErrPermissionDenied
 		}
 		resp, err := s.raftApply(fsm.AutopilotRequestType|fsm.IgnoreUnknownTypeFlag, args)
 		if err != nil {
@@ -57,10 +53,8 @@ func validateAutopilotConfig(c *catalog.AutopilotConfig) error {
 // only server that runs it. operator:read.
 func (s *Server) operatorServerHealth(ctx context.Context, args *catalog.DCRequest, reply *catalog.AutopilotHealthReply) error {
 	return s.route(ctx, catalog.MethodOperatorAutopilotHealth, args.Datacenter, false, false, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, false); err != nil {
 			return err
-		} else if !authz.OperatorRead() {
-			return catalog.ErrPermissionDenied
 		}
 		*reply = *s.autopilotHealthReply()
 		return nil

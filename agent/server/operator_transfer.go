@@ -15,10 +15,8 @@ import (
 // the transfer done or failed. operator:write.
 func (s *Server) operatorRaftTransfer(ctx context.Context, args *catalog.RaftTransferLeaderRequest, reply *bool) error {
 	return s.route(ctx, catalog.MethodOperatorRaftTransfer, args.Datacenter, false, true, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, true); err != nil {
 			return err
-		} else if !authz.OperatorWrite() {
-			return catalog.ErrPermissionDenied
 		}
 		f := s.raft.GetConfiguration()
 		if err := f.Error(); err != nil {
@@ -60,4 +58,17 @@ func (s *Server) operatorRaftTransfer(ctx context.Context, args *catalog.RaftTra
 		*reply = true
 		return nil
 	})
+}
+
+// allowOperator checks the token for operator:write, or operator:read
+// when write is false, as every operator endpoint does.
+func (s *Server) allowOperator(token string, write bool) error {
+	authz, err := s.authorize(token)
+	if err != nil {
+		return err
+	}
+	if (write && !authz.OperatorWrite()) || (!write && !authz.OperatorRead()) {
+		return catalog.ErrPermissionDenied
+	}
+	return nil
 }

@@ -72,10 +72,8 @@ func (s *Server) peerLastIndex(ctx context.Context, addr string) uint64 {
 
 func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest, reply *catalog.RaftConfigurationResponse) error {
 	return s.route(ctx, catalog.MethodOperatorRaftConfig, args.Datacenter, args.AllowStale, false, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, false); err != nil {
 			return err
-		} else if !authz.OperatorRead() {
-			return catalog.ErrPermissionDenied
 		}
 		f := s.raft.GetConfiguration()
 		if err := f.Error(); err != nil {
@@ -123,10 +121,8 @@ func (s *Server) operatorRaftRemovePeer(ctx context.Context, args *catalog.RaftR
 		return catalog.BadRequestf("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove")
 	}
 	return s.route(ctx, catalog.MethodOperatorRaftRemove, args.Datacenter, false, true, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, true); err != nil {
 			return err
-		} else if !authz.OperatorWrite() {
-			return catalog.ErrPermissionDenied
 		}
 		f := s.raft.GetConfiguration()
 		if err := f.Error(); err != nil {
