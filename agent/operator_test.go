@@ -163,6 +163,16 @@ func TestAutopilotConfigurationAndHealth(t *testing.T) {
 		}
 		return nil
 	})
+	// The whole state, in consul/api's AutopilotState shape.
+	st, err := op.AutopilotState(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := st.Servers[st.Leader]
+	if !st.Healthy || len(st.Voters) != 1 || st.Voters[0] != st.Leader || self.Name != "dev" ||
+		self.Status != api.AutopilotServerLeader || self.NodeType != api.AutopilotTypeVoter || self.NodeStatus != "alive" {
+		t.Fatalf("state %+v", st)
+	}
 	// The leader exports the same view as Consul's autopilot gauges.
 	agenttest.WaitFor(t, 30*time.Second, "autopilot gauges", func() error {
 		resp, err := http.Get("http://" + addr + "/v1/agent/metrics?format=prometheus")

@@ -62,6 +62,9 @@ type AutopilotServerHealth struct {
 	Healthy     bool
 	Voter       bool
 	StableSince time.Time
+	// Status is the server's Raft role: leader, voter, non-voter,
+	// staging or none.
+	Status string
 }
 
 // AutopilotHealthReply answers Operator.ServerHealth.
@@ -72,6 +75,9 @@ type AutopilotHealthReply struct {
 	// the quorum.
 	FailureTolerance int
 	Servers          []AutopilotServerHealth
+	// Leader and Voters are Raft server IDs.
+	Leader string
+	Voters []string
 }
 
 // RaftTransferLeaderRequest asks the leader to hand leadership to the

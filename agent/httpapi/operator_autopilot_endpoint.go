@@ -127,16 +127,25 @@ type healthReplyJSON struct {
 	Servers          []serverHealthJSON
 }
 
+// autopilotView asks the leader for its autopilot state.
+func (s *Server) autopilotView(r *http.Request) (*catalog.AutopilotHealthReply, error) {
+	opts, err := s.queryOptions(r, false)
+	if err != nil {
+		return nil, err
+	}
+	var out catalog.AutopilotHealthReply
+	if err := s.agent.RPC(r.Context(), catalog.MethodOperatorAutopilotHealth, &catalog.DCRequest{QueryOptions: opts}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // operatorAutopilotHealth serves GET /v1/operator/autopilot/health: the
 // leader's autopilot view, answered 429 when the cluster is unhealthy
 // (the body is sent either way), as Consul does for load balancers.
 func (s *Server) operatorAutopilotHealth(w http.ResponseWriter, r *http.Request) error {
-	opts, err := s.queryOptions(r, false)
+	out, err := s.autopilotView(r)
 	if err != nil {
-		return err
-	}
-	var out catalog.AutopilotHealthReply
-	if err := s.agent.RPC(r.Context(), catalog.MethodOperatorAutopilotHealth, &catalog.DCRequest{QueryOptions: opts}, &out); err != nil {
 		return err
 	}
 	resp := healthReplyJSON{Healthy: out.Healthy, FailureTolerance: out.FailureTolerance, Servers: []serverHealthJSON{}}
@@ -165,4 +174,57 @@ func (s *Server) operatorRaftTransferLeader(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	return writeJSON(w, r, http.StatusOK, struct{ Success bool }{ok})
+}
+
+// autopilotServerJSON is consul/api's AutopilotServer.
+type autopilotServerJSON struct {
+	ID          string
+	Name        string
+	Address     string
+	NodeStatus  string
+	Version     string
+	LastContact duration
+	LastTerm    uint64
+	LastIndex   uint64
+	Healthy     bool
+	StableSince time.Time
+	ReadReplica bool
+	Status      string
+	Meta        map[string]string
+	NodeType    string
+}
+
+type autopilotStateJSON struct {
+	Healthy                    bool
+	FailureTolerance           int
+	OptimisticFailureTolerance int
+	Servers                    map[string]autopilotServerJSON
+	Leader                     string
+	Voters                     []string
+}
+
+// operatorAutopilotState serves GET /v1/operator/autopilot/state, the
+// leader's whole autopilot view in consul/api's AutopilotState shape.
+// Without redundancy zones the optimistic failure tolerance is the
+// failure tolerance. operator:read.
+func (s *Server) operatorAutopilotState(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.autopilotView(r)
+	if err != nil {
+		return err
+	}
+	resp := autopilotStateJSON{Healthy: out.Healthy, FailureTolerance: out.FailureTolerance,
+		OptimisticFailureTolerance: out.FailureTolerance, Servers: map[string]autopilotServerJSON{},
+		Leader: out.Leader, Voters: out.Voters}
+	if resp.Voters == nil {
+		resp.Voters = []string{}
+	}
+	for _, srv := range out.Servers {
+		resp.Servers[srv.ID] = autopilotServerJSON{
+			ID: srv.ID, Name: srv.Name, Address: srv.Address, NodeStatus: srv.SerfStatus,
+			Version: srv.Version, LastContact: duration(srv.LastContact), LastTerm: srv.LastTerm,
+			LastIndex: srv.LastIndex, Healthy: srv.Healthy, StableSince: srv.StableSince,
+			Status: srv.Status, Meta: map[string]string{}, NodeType: "voter",
+		}
+	}
+	return writeJSON(w, r, http.StatusOK, resp)
 }

@@ -214,6 +214,7 @@ func (s *Server) routes() []route {
 		{"/v1/operator/raft/transfer-leader", methodsPutPost, s.operatorRaftTransferLeader},
 		{"/v1/operator/autopilot/configuration", methodsGetPut, s.operatorAutopilotConfiguration},
 		{"/v1/operator/autopilot/health", methodsGet, s.operatorAutopilotHealth},
+		{"/v1/operator/autopilot/state", methodsGet, s.operatorAutopilotState},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
 
 		{"/v1/snapshot", methodsSnapshot, s.snapshot},

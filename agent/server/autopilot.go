@@ -215,6 +215,10 @@ func (s *Server) autopilotHealthReply() *catalog.AutopilotHealthReply {
 	}
 	reply.Healthy = st.Healthy
 	reply.FailureTolerance = st.FailureTolerance
+	reply.Leader = string(st.Leader)
+	for _, id := range st.Voters {
+		reply.Voters = append(reply.Voters, string(id))
+	}
 	for _, srv := range st.Servers {
 		status := string(srv.Server.NodeStatus)
 		if srv.Server.NodeStatus == autopilot.NodeUnknown {
@@ -233,6 +237,7 @@ func (s *Server) autopilotHealthReply() *catalog.AutopilotHealthReply {
 			Healthy:     srv.Health.Healthy,
 			Voter:       srv.HasVotingRights(),
 			StableSince: srv.Health.StableSince,
+			Status:      string(srv.State),
 		})
 	}
 	// Autopilot keeps a map; operators read a stable order.

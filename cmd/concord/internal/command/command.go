@@ -71,6 +71,7 @@ func builtins() map[string]spec {
 		"operator autopilot":            operatorAutopilotSpec(),
 		"operator autopilot get-config": autopilotGetSpec(),
 		"operator autopilot set-config": autopilotSetSpec(),
+		"operator autopilot state":      autopilotStateSpec(),
 		"snapshot":                      snapshotSpec(),
 		"snapshot save":                 snapshotSaveSpec(),
 		"snapshot restore":              snapshotRestoreSpec(),

@@ -3,6 +3,7 @@ package command
 import (
 	"flag"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -174,5 +175,65 @@ func (c *cli) autopilotSet(h *httpFlags, o *autopilotFlags) int {
 		return 1
 	}
 	c.out("Configuration updated!")
+	return 0
+}
+
+func autopilotStateSpec() spec {
+	return spec{
+		synopsis: "Display the current Autopilot state",
+		usage: `
+Usage: concord operator autopilot state [options]
+
+  Displays the leader's current Autopilot state: the cluster's health,
+  its failure tolerance, and each server's role, health and log position.
+`,
+		build: func(c *cli, fs *flag.FlagSet) func([]string) int {
+			h := serverFlags(fs)
+			return func([]string) int { return c.autopilotState(h) }
+		},
+	}
+}
+
+func (c *cli) autopilotState(h *httpFlags) int {
+	client, err := h.client(c.env.Getenv)
+	if err != nil {
+		c.errorf("Error initializing client: %s", err)
+		return 1
+	}
+	st, err := client.Operator().AutopilotState(h.query())
+	if err != nil {
+		c.errorf("Error querying Autopilot state: %s", err)
+		return 1
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Healthy:                      %v\n", st.Healthy)
+	fmt.Fprintf(&b, "Failure Tolerance:            %d\n", st.FailureTolerance)
+	fmt.Fprintf(&b, "Optimistic Failure Tolerance: %d\n", st.OptimisticFailureTolerance)
+	fmt.Fprintf(&b, "Leader:                       %s\n", st.Leader)
+	b.WriteString("Voters:\n")
+	for _, v := range st.Voters {
+		fmt.Fprintf(&b, "   %s\n", v)
+	}
+	b.WriteString("\nServers:")
+	ids := make([]string, 0, len(st.Servers))
+	for id := range st.Servers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := st.Servers[id]
+		fmt.Fprintf(&b, "\n   %s\n", id)
+		fmt.Fprintf(&b, "      Name:            %s\n", s.Name)
+		fmt.Fprintf(&b, "      Address:         %s\n", s.Address)
+		fmt.Fprintf(&b, "      Version:         %s\n", s.Version)
+		fmt.Fprintf(&b, "      Status:          %s\n", s.Status)
+		fmt.Fprintf(&b, "      Node Type:       %s\n", s.NodeType)
+		fmt.Fprintf(&b, "      Node Status:     %s\n", s.NodeStatus)
+		fmt.Fprintf(&b, "      Healthy:         %v\n", s.Healthy)
+		fmt.Fprintf(&b, "      Last Contact:    %s\n", s.LastContact)
+		fmt.Fprintf(&b, "      Last Term:       %d\n", s.LastTerm)
+		fmt.Fprintf(&b, "      Last Index:      %d", s.LastIndex)
+	}
+	c.out(b.String())
 	return 0
 }

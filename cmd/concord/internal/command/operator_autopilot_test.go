@@ -55,3 +55,31 @@ func TestRaftTransferLeaderCLI(t *testing.T) {
 	expect(t, runCLI(t, f.env(), "", "operator", "raft", "transfer-leader"), 1, "",
 		"Error transferring leadership: Unexpected response code: 400 (cannot transfer leadership: there is no other voter in the Raft configuration)\n")
 }
+
+func TestAutopilotStateCLI(t *testing.T) {
+	f := newFakeAgent(t)
+	f.reply("GET /v1/operator/autopilot/state", 200, `{"Healthy":true,"FailureTolerance":0,"OptimisticFailureTolerance":0,
+ "Leader":"id-1","Voters":["id-1"],"Servers":{"id-1":{"ID":"id-1","Name":"s1","Address":"10.0.0.1:8300",
+ "NodeStatus":"alive","Version":"0.1.0","LastContact":"0s","LastTerm":2,"LastIndex":40,"Healthy":true,
+ "Status":"leader","NodeType":"voter"}}}`)
+	expect(t, runCLI(t, f.env(), "", "operator", "autopilot", "state"), 0, `Healthy:                      true
+Failure Tolerance:            0
+Optimistic Failure Tolerance: 0
+Leader:                       id-1
+Voters:
+   id-1
+
+Servers:
+   id-1
+      Name:            s1
+      Address:         10.0.0.1:8300
+      Version:         0.1.0
+      Status:          leader
+      Node Type:       voter
+      Node Status:     alive
+      Healthy:         true
+      Last Contact:    0s
+      Last Term:       2
+      Last Index:      40
+`, "")
+}
