@@ -16,6 +16,7 @@ import (
 	"github.com/concord-dev/concord/agent/httpapi"
 	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/metrics"
+	"github.com/concord-dev/concord/agent/monitor"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/agent/ui"
@@ -75,6 +76,8 @@ type Agent struct {
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
+
+	logs *monitor.Source // /v1/agent/monitor's subscriptions; nil without an InterceptLogger
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -221,6 +224,14 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
+		scfg.AutopilotInterval = cfg.AutopilotInterval
+		scfg.Autopilot = catalog.AutopilotConfig{
+			CleanupDeadServers:      cfg.Autopilot.CleanupDeadServers,
+			LastContactThreshold:    cfg.Autopilot.LastContactThreshold,
+			MaxTrailingLogs:         uint64(cfg.Autopilot.MaxTrailingLogs),
+			MinQuorum:               uint(cfg.Autopilot.MinQuorum),
+			ServerStabilizationTime: cfg.Autopilot.ServerStabilizationTime,
+		}
 		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg,
 			RemotePool: a.remotePool, Events: a.lan}
 		if a.wan != nil {
@@ -238,6 +249,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 			return nil, err
 		}
 		if err := reg.Register(reg.CatalogCollector(func() (state.Usage, error) { return srv.State().Usage() })); err != nil {
+			return nil, err
+		}
+		if err := reg.Register(reg.AutopilotCollector(srv.AutopilotHealth)); err != nil {
 			return nil, err
 		}
 	} else {
@@ -369,6 +383,7 @@ func (a *Agent) startHTTP() error {
 		UI:          webUI,
 		EnableDebug: a.cfg.EnableDebug,
 		Metrics:     a.metrics,
+		Logs:        a.logStreams(),
 	}, a)
 	if err != nil {
 		return err
@@ -491,6 +506,10 @@ func (a *Agent) Shutdown() error {
 		}
 		a.templates.stop() // before the HTTP servers too
 		a.zone.stop()
+		if a.logs != nil {
+			// Monitor streams never go idle by themselves.
+			a.logs.Close()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, srv := range a.http {

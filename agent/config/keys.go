@@ -146,6 +146,18 @@ func topBlock(p *partial) *block {
 			"disable_coordinates":     boolField(&p.DisableCoordinates),
 			"watches":                 watchesField(&p.Watches),
 			"template":                templateField(&p.Templates),
+			"autopilot": blockField(&block{
+				name: `"autopilot"`,
+				fields: map[string]setter{
+					"cleanup_dead_servers":      boolField(&p.AutopilotCleanupDeadServers),
+					"last_contact_threshold":    durField(&p.AutopilotLastContact),
+					"max_trailing_logs":         intField(&p.AutopilotMaxTrailingLogs),
+					"min_quorum":                intField(&p.AutopilotMinQuorum),
+					"server_stabilization_time": durField(&p.AutopilotStabilization),
+				},
+				// Consul Enterprise's redundancy zones and upgrade migrations.
+				unsupported: []string{"redundancy_zone_tag", "disable_upgrade_migration", "upgrade_version_tag"},
+			}),
 			"telemetry": blockField(&block{
 				name: `"telemetry"`,
 				fields: map[string]setter{
@@ -180,7 +192,7 @@ func consulOnlyTopKeys() []string {
 		"advertise_addr_ipv4", "advertise_addr_ipv6",
 		"advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6",
 		"advertise_reconnect_timeout", "audit", "auto_config",
-		"auto_reload_config", "autopilot",
+		"auto_reload_config",
 		"cache", "check_output_max_size",
 		"cloud", "config_entries", "connect", "default_query_time",
 		"disable_anonymous_signature",

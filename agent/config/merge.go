@@ -63,6 +63,10 @@ type partial struct {
 	PrometheusRetentionTime *time.Duration
 	DisableHostname         *bool
 
+	AutopilotCleanupDeadServers                  *bool
+	AutopilotLastContact, AutopilotStabilization *time.Duration
+	AutopilotMaxTrailingLogs, AutopilotMinQuorum *int
+
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
@@ -223,6 +227,11 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.MetricsPrefix, src.MetricsPrefix)
 	over(&dst.PrometheusRetentionTime, src.PrometheusRetentionTime)
 	over(&dst.DisableHostname, src.DisableHostname)
+	over(&dst.AutopilotCleanupDeadServers, src.AutopilotCleanupDeadServers)
+	over(&dst.AutopilotLastContact, src.AutopilotLastContact)
+	over(&dst.AutopilotStabilization, src.AutopilotStabilization)
+	over(&dst.AutopilotMaxTrailingLogs, src.AutopilotMaxTrailingLogs)
+	over(&dst.AutopilotMinQuorum, src.AutopilotMinQuorum)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
 			dst.NodeMeta = map[string]string{}
@@ -334,6 +343,11 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.Telemetry.MetricsPrefix, p.MetricsPrefix)
 	set(&c.Telemetry.PrometheusRetentionTime, p.PrometheusRetentionTime)
 	set(&c.Telemetry.DisableHostname, p.DisableHostname)
+	set(&c.Autopilot.CleanupDeadServers, p.AutopilotCleanupDeadServers)
+	set(&c.Autopilot.LastContactThreshold, p.AutopilotLastContact)
+	set(&c.Autopilot.ServerStabilizationTime, p.AutopilotStabilization)
+	set(&c.Autopilot.MaxTrailingLogs, p.AutopilotMaxTrailingLogs)
+	set(&c.Autopilot.MinQuorum, p.AutopilotMinQuorum)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v
 	}

@@ -87,6 +87,11 @@ func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 		}
 	}
 
+	// Autopilot promotes stable non-voters and removes dead servers for
+	// as long as this server leads.
+	s.autopilot.Start(ctx)
+	defer func() { <-s.autopilot.Stop() }()
+
 	events, unsubscribe := s.lan.Subscribe()
 	defer unsubscribe()
 	s.reconcileAll()
