@@ -20,7 +20,7 @@ func TestPeersJSONRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process test skipped in -short mode")
 	}
-	ips := []string{"127.0.0.171", "127.0.0.172", "127.0.0.173"}
+	ips := []string{"127.0.0.181", "127.0.0.182", "127.0.0.183"}
 	requireLoopbackAliases(t, ips...)
 	var servers []*node
 	for i, ip := range ips {
