@@ -245,6 +245,33 @@ func TestFederationPreparedQueryFailoverACLs(t *testing.T) {
 	if res, _, err := anon1.PreparedQuery().Execute("web-caller", nil); err != nil || len(res.Nodes) != 0 {
 		t.Fatalf("anonymous caller: %+v, %v", res, err)
 	}
+
+	// Events fired with ?dc=dc2 through dc1 are judged by dc2's ACLs
+	// with the caller's token, which dc1 need not know.
+	deployer := tokenWith(t, root2, "deployer", `event "deploy" { policy = "write" }`)
+	fire := func(token, dc string) error {
+		_, _, err := anon1.Event().Fire(&api.UserEvent{Name: "deploy"}, &api.WriteOptions{Datacenter: dc, Token: token})
+		return err
+	}
+	if err := fire("", "dc2"); !isForbidden(err) {
+		t.Fatalf("anonymous event into dc2: %v, want 403", err)
+	}
+	if err := fire(deployer, "dc2"); err != nil {
+		t.Fatalf("event into dc2 with dc2's token: %v", err)
+	}
+	if err := fire(deployer, ""); !isForbidden(err) {
+		t.Fatalf("event in dc1 with a token only dc2 knows: %v, want 403", err)
+	}
+	// The WAN coordinate and datacenter lists need no token, as in Consul.
+	if got, err := anon1.Catalog().Datacenters(); err != nil || !slices.Equal(got, []string{"dc1", "dc2"}) {
+		t.Fatalf("anonymous datacenters: %v, %v", got, err)
+	}
+	agenttest.WaitFor(t, 30*time.Second, "anonymous coordinate datacenters list both", func() error {
+		if maps, err := anon1.Coordinate().Datacenters(); err != nil || len(maps) != 2 {
+			return fmt.Errorf("%d datacenters, %v", len(maps), err)
+		}
+		return nil
+	})
 }
 
 // sharedToken creates, in the datacenter root talks to, a token with the
