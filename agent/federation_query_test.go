@@ -147,12 +147,28 @@ func TestFederationNearAgentInAnotherDC(t *testing.T) {
 			t.Fatalf("catalog nodes ?dc=dc2&near=_agent from dc1: %d, %v", len(nodes), err)
 		}
 	}
-	// A dc2 node's name given explicitly sorts in dc2 from that node.
+	// A dc2 node's name given explicitly sorts in dc2 from that node, on
+	// the health endpoint and on a query executed in dc2 (whose ?near
+	// names a node of the datacenter that executes it, as in Consul).
+	if _, _, err := cli1.PreparedQuery().Create(&api.PreparedQueryDefinition{Name: "web-q", Service: api.ServiceQuery{Service: "web"}},
+		&api.WriteOptions{Datacenter: "dc2"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, from := range []string{"b-c1", "b-s1"} {
-		entries, _, err := cli1.Health().Service("web", "", false, &api.QueryOptions{Datacenter: "dc2", Near: from})
-		if err != nil || len(entries) != 2 || entries[0].Node.Node != from {
-			t.Fatalf("?dc=dc2&near=%s from dc1: %+v, %v", from, entries, err)
+		opts := &api.QueryOptions{Datacenter: "dc2", Near: from}
+		for i := 0; i < 5; i++ {
+			entries, _, err := cli1.Health().Service("web", "", false, opts)
+			if err != nil || len(entries) != 2 || entries[0].Node.Node != from {
+				t.Fatalf("health ?dc=dc2&near=%s from dc1: %+v, %v", from, entries, err)
+			}
+			res, _, err := cli1.PreparedQuery().Execute("web-q", opts)
+			if err != nil || len(res.Nodes) != 2 || res.Nodes[0].Node.Node != from || res.Datacenter != "dc2" {
+				t.Fatalf("execute ?dc=dc2&near=%s from dc1: %+v, %v", from, res, err)
+			}
 		}
+	}
+	if res, _, err := cli1.PreparedQuery().Execute("web-q", near); err != nil || len(res.Nodes) != 2 {
+		t.Fatalf("execute ?dc=dc2&near=_agent from dc1: %+v, %v", res, err)
 	}
 }
 
