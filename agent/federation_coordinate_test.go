@@ -76,6 +76,59 @@ func TestFederationCoordinatesAndDatacenterOrder(t *testing.T) {
 	}
 }
 
+// TestFederationNearestNFollowsTheOrder: with three datacenters, a query
+// with Failover.NearestN asks the other datacenters in the order
+// /v1/catalog/datacenters gives (the estimator's), and Failovers counts
+// those asked until one had an instance.
+func TestFederationNearestNFollowsTheOrder(t *testing.T) {
+	dcs := agenttest.StartFederation(t, []string{"dc1", "dc2", "dc3"}, 1, 1, nil, nil)
+	c1 := agenttest.Client(t, dcs[0].Clients[0])
+	register(t, c1, "web-a", "10.10.0.1", "web", 80, nil, api.HealthCritical)
+	register(t, agenttest.Client(t, dcs[1].Clients[0]), "web-b", "10.20.0.1", "web", 80, nil, api.HealthPassing)
+	c3 := agenttest.Client(t, dcs[2].Clients[0])
+	register(t, c3, "web-c", "10.30.0.1", "web", 80, nil, api.HealthPassing)
+	register(t, c3, "db-c", "10.30.0.2", "db", 5432, nil, api.HealthPassing)
+	for _, def := range []*api.PreparedQueryDefinition{
+		{Name: "web-1", Service: api.ServiceQuery{Service: "web", Failover: api.QueryFailoverOptions{NearestN: 1}}},
+		{Name: "db-2", Service: api.ServiceQuery{Service: "db", Failover: api.QueryFailoverOptions{NearestN: 2}}},
+	} {
+		if _, _, err := c1.PreparedQuery().Create(def, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The order may change between reads as coordinates move: an
+	// answer is checked against the order read before and after it
+	// when both agree.
+	agenttest.WaitFor(t, 45*time.Second, "NearestN follows the datacenter order", func() error {
+		before, err := c1.Catalog().Datacenters()
+		if err != nil {
+			return err
+		}
+		web, _, err := c1.PreparedQuery().Execute("web-1", nil)
+		if err != nil {
+			return err
+		}
+		db, _, err := c1.PreparedQuery().Execute("db-2", nil)
+		if err != nil {
+			return err
+		}
+		after, err := c1.Catalog().Datacenters()
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(before, after) {
+			return fmt.Errorf("order moved: %v then %v", before, after)
+		}
+		if web.Datacenter != before[1] || web.Failovers != 1 || len(web.Nodes) != 1 {
+			return fmt.Errorf("web-1 with order %v: Datacenter %q Failovers %d, %d nodes", before, web.Datacenter, web.Failovers, len(web.Nodes))
+		}
+		if want := slices.Index(before, "dc3"); db.Datacenter != "dc3" || db.Failovers != want || len(db.Nodes) != 1 {
+			return fmt.Errorf("db-2 with order %v: Datacenter %q Failovers %d (want %d), %d nodes", before, db.Datacenter, db.Failovers, want, len(db.Nodes))
+		}
+		return nil
+	})
+}
+
 // orderFromCoordinates orders the datacenters other than self's by the
 // median estimated round trip from self (a WAN member name) to their
 // servers, ties by name: what the router's estimator computes.
