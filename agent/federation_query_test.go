@@ -10,6 +10,8 @@ import (
 
 	"github.com/concord-dev/concord/agent/agenttest"
 	"github.com/concord-dev/concord/agent/config"
+	"github.com/concord-dev/concord/lan"
+	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/consul/api"
 	"github.com/miekg/dns"
 )
@@ -303,4 +305,66 @@ func sharedToken(t *testing.T, root *api.Client, secret, name, rules string) {
 		Policies: []*api.ACLTokenPolicyLink{{ID: p.ID}}}, nil); err != nil && !strings.Contains(err.Error(), "exists") {
 		t.Fatalf("create token %s: %v", name, err)
 	}
+}
+
+// TestFederationPreparedQueryFailoverPartition: with dc2 cut off by a
+// fault-injecting transport, a query failing over to ["dc2", "dc3"]
+// answers from dc3 quickly (dc2 tried and skipped, both counted), in
+// the API and in DNS, dc1's LAN pool marks nobody failed, and once
+// healed the query answers from dc2 again.
+func TestFederationPreparedQueryFailoverPartition(t *testing.T) {
+	faults := wan.NewFaults()
+	dcs := agenttest.StartFederation(t, []string{"dc1", "dc2", "dc3"}, 1, 1, faults, withDNS)
+	dc1, dc2, dc3 := dcs[0], dcs[1], dcs[2]
+	cli1 := agenttest.Client(t, dc1.Clients[0])
+	register(t, cli1, "web-a", "10.10.0.1", "web", 80, nil, api.HealthCritical)
+	register(t, agenttest.Client(t, dc2.Clients[0]), "web-b", "10.20.0.1", "web", 80, nil, api.HealthPassing)
+	register(t, agenttest.Client(t, dc3.Clients[0]), "web-c", "10.30.0.1", "web", 80, nil, api.HealthPassing)
+	if _, _, err := cli1.PreparedQuery().Create(&api.PreparedQueryDefinition{Name: "web-q",
+		Service: api.ServiceQuery{Service: "web", Failover: api.QueryFailoverOptions{Datacenters: []string{"dc2", "dc3"}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dnsAddr := dc1.Clients[0].DNSAddrs()[0].String()
+	answer := func(dc string, failovers int, addr string) error {
+		start := time.Now()
+		res, _, err := cli1.PreparedQuery().Execute("web-q", nil)
+		took := time.Since(start)
+		if err != nil {
+			return err
+		}
+		if res.Datacenter != dc || res.Failovers != failovers || len(res.Nodes) != 1 || res.Nodes[0].Node.Address != addr {
+			return fmt.Errorf("Datacenter %q Failovers %d, %d nodes, want %s %d %s", res.Datacenter, res.Failovers, len(res.Nodes), dc, failovers, addr)
+		}
+		if took > 10*time.Second {
+			t.Fatalf("execute took %v", took)
+		}
+		m := ask(t, "udp", dnsAddr, "web-q.query.consul", dns.TypeA)
+		if got := answers(m); m.Rcode != dns.RcodeSuccess || !slices.Equal(got, []string{addr}) {
+			return fmt.Errorf("web-q.query.consul: rcode %d %v, want %s", m.Rcode, got, addr)
+		}
+		return nil
+	}
+	agenttest.WaitFor(t, 30*time.Second, "web-q answers from dc2", func() error { return answer("dc2", 1, "10.20.0.1") })
+
+	faults.Partition(append(dc1.Addrs(), dc3.Addrs()...), dc2.Addrs())
+	// At once (the transport fails) and once gossip marks dc2's server
+	// failed (the router has no path): dc3 answers, dc2 counted.
+	agenttest.WaitFor(t, 30*time.Second, "web-q answers from dc3 across the partition", func() error { return answer("dc3", 2, "10.30.0.1") })
+	agenttest.WaitFor(t, 45*time.Second, "dc1's server sees dc2's server failed in the WAN pool", func() error {
+		for _, m := range dc1.Servers[0].WANMembers() {
+			if m.Name == "s1.dc2" && m.Status == lan.StatusFailed {
+				return nil
+			}
+		}
+		return errors.New("not yet")
+	})
+	agenttest.WaitFor(t, 30*time.Second, "web-q still answers from dc3", func() error { return answer("dc3", 2, "10.30.0.1") })
+	for _, m := range dc1.Servers[0].Members() {
+		if m.Status != lan.StatusAlive {
+			t.Fatalf("dc1's LAN pool has %s %s during the WAN partition", m.Name, m.Status)
+		}
+	}
+
+	faults.Heal()
+	agenttest.WaitFor(t, 60*time.Second, "web-q answers from dc2 after the partition heals", func() error { return answer("dc2", 1, "10.20.0.1") })
 }
