@@ -105,6 +105,28 @@ func TestFederationPreparedQueryFailover(t *testing.T) {
 		}
 		return nil
 	})
+
+	// A query kept in dc2, executed from dc1 with ?dc=dc2 (and as
+	// NAME.query.dc2.consul), fails over from dc2 back to dc1.
+	if _, _, err := pq.Create(&api.PreparedQueryDefinition{Name: "web-back",
+		Service: api.ServiceQuery{Service: "web", Failover: api.QueryFailoverOptions{Datacenters: []string{"dc1"}}}},
+		&api.WriteOptions{Datacenter: "dc2"}); err != nil {
+		t.Fatal(err)
+	}
+	register(t, cli1, "web-a", "10.10.0.1", "web", 80, nil, api.HealthPassing)
+	agenttest.WaitFor(t, 30*time.Second, "web-back in dc2 fails over to dc1", func() error {
+		res, _, err := pq.Execute("web-back", &api.QueryOptions{Datacenter: "dc2"})
+		if err != nil {
+			return err
+		}
+		if res.Datacenter != "dc1" || res.Failovers != 1 || len(res.Nodes) != 1 || res.Nodes[0].Node.Address != "10.10.0.1" {
+			return fmt.Errorf("Datacenter %q Failovers %d nodes %d", res.Datacenter, res.Failovers, len(res.Nodes))
+		}
+		if got := answers(ask(t, "udp", dnsAddr, "web-back.query.dc2.consul", dns.TypeA)); !slices.Equal(got, []string{"10.10.0.1"}) {
+			return fmt.Errorf("web-back.query.dc2.consul = %v", got)
+		}
+		return nil
+	})
 }
 
 // TestFederationNearAgentInAnotherDC: ?near=_agent names the asking
