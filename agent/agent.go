@@ -16,6 +16,7 @@ import (
 	"github.com/concord-dev/concord/agent/httpapi"
 	"github.com/concord-dev/concord/agent/local"
 	"github.com/concord-dev/concord/agent/metrics"
+	"github.com/concord-dev/concord/agent/monitor"
 	"github.com/concord-dev/concord/agent/rpc"
 	"github.com/concord-dev/concord/agent/server"
 	"github.com/concord-dev/concord/agent/ui"
@@ -64,9 +65,19 @@ type Agent struct {
 
 	watches *watches.Runner // nil when the agent serves no HTTP API
 
+	templates *templateRun // nil when no template is configured
+
+	// The exported zone (zone_export.go): its publisher, nil when none
+	// runs, and what the DNS front serves of it (nil with DNS off). Both
+	// change only at start and on reload.
+	zone     *zoneRun
+	zoneSlot *dnsfront.ExportSlot
+
 	events *eventBuffer // user events this agent accepted (events.go)
 
 	metrics *metrics.Registry // this agent's registry; nothing is global
+
+	logs *monitor.Source // /v1/agent/monitor's subscriptions; nil without an InterceptLogger
 
 	started    time.Time
 	shutdownCh chan struct{}
@@ -216,6 +227,14 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		scfg.Logger = logger.Named("server")
 		scfg.AutoEncryptAllowTLS = cfg.AutoEncrypt.AllowTLS
 		scfg.AutoEncryptCertTTL = cfg.AutoEncryptCertTTL
+		scfg.AutopilotInterval = cfg.AutopilotInterval
+		scfg.Autopilot = catalog.AutopilotConfig{
+			CleanupDeadServers:      cfg.Autopilot.CleanupDeadServers,
+			LastContactThreshold:    cfg.Autopilot.LastContactThreshold,
+			MaxTrailingLogs:         uint64(cfg.Autopilot.MaxTrailingLogs),
+			MinQuorum:               uint(cfg.Autopilot.MinQuorum),
+			ServerStabilizationTime: cfg.Autopilot.ServerStabilizationTime,
+		}
 		deps := server.Deps{Listener: a.listener, Pool: a.pool, LAN: a.lan, Router: a.router, Metrics: reg,
 			RemotePool: a.remotePool, Events: a.lan,
 			ReplicationToken: func() string { return a.AgentToken("replication") }}
@@ -234,6 +253,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 			return nil, err
 		}
 		if err := reg.Register(reg.CatalogCollector(func() (state.Usage, error) { return srv.State().Usage() })); err != nil {
+			return nil, err
+		}
+		if err := reg.Register(reg.AutopilotCollector(srv.AutopilotHealth)); err != nil {
 			return nil, err
 		}
 	} else {
@@ -269,6 +291,9 @@ func New(cfg *config.Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, err
 	}
 	if err := a.startWatches(); err != nil {
+		return nil, err
+	}
+	if err := a.startTemplates(cfg.Templates); err != nil {
 		return nil, err
 	}
 	joins := []joinPool{a.lanJoins()}
@@ -362,6 +387,7 @@ func (a *Agent) startHTTP() error {
 		UI:          webUI,
 		EnableDebug: a.cfg.EnableDebug,
 		Metrics:     a.metrics,
+		Logs:        a.logStreams(),
 	}, a)
 	if err != nil {
 		return err
@@ -481,6 +507,12 @@ func (a *Agent) Shutdown() error {
 			// Before the HTTP servers, which wait for the watches'
 			// blocking queries.
 			a.watches.Close()
+		}
+		a.templates.stop() // before the HTTP servers too
+		a.zone.stop()
+		if a.logs != nil {
+			// Monitor streams never go idle by themselves.
+			a.logs.Close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

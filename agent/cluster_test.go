@@ -38,6 +38,14 @@ func TestInProcessCluster(t *testing.T) {
 		return nil
 	})
 
+	// This test removes a stopped server by hand; autopilot's dead-server
+	// cleanup would race it (TestAutopilotDeadServerCleanup covers that).
+	noCleanup := api.NewAutopilotConfiguration()
+	noCleanup.CleanupDeadServers = false
+	if err := agenttest.Client(t, leader).Operator().AutopilotSetConfiguration(&noCleanup, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	// Writes through a client agent and through a follower both reach
 	// the leader; a stale read on every server sees them.
 	for name, a := range map[string]*agent.Agent{"client": clis[0], "follower": follower} {
@@ -121,7 +129,8 @@ func TestInProcessCluster(t *testing.T) {
 		t.Fatalf("write after hand-off: %v", err)
 	}
 
-	// The stopped server keeps its seat until an operator removes it.
+	// The stopped server keeps its seat (cleanup is off) until an
+	// operator removes it.
 	conf, err = nc.Operator().RaftGetConfiguration(nil)
 	if err != nil || len(conf.Servers) != 3 {
 		t.Fatalf("raft configuration after stop: %+v %v", conf, err)

@@ -105,6 +105,13 @@ func sameIP(addr string, ip net.IP) bool {
 
 // startDNS serves DNS on ports.dns (-1: off) at addresses.dns.
 func (a *Agent) startDNS() error {
+	if a.cfg.Ports.DNS >= 0 {
+		a.zoneSlot = &dnsfront.ExportSlot{}
+	}
+	// Before the port check: RFC 2136 pushes run without a DNS port.
+	if err := a.startZoneExport(a.cfg.DNS); err != nil {
+		return err
+	}
 	if a.cfg.Ports.DNS < 0 {
 		return nil
 	}
@@ -120,6 +127,7 @@ func (a *Agent) startDNS() error {
 	cfg.RecursorTimeout = a.cfg.DNS.RecursorTimeout
 	s := a.cfg.DNS.SOA
 	cfg.SOA = dnsfront.SOA{Refresh: uint32(s.Refresh), Retry: uint32(s.Retry), Expire: uint32(s.Expire), MinTTL: uint32(s.MinTTL)}
+	cfg.Export = a.zoneSlot
 	srv, err := dnsfront.New(cfg, dnsLookup{a}, a.logger.Named("dns"))
 	if err != nil {
 		return err

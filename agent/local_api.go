@@ -82,7 +82,16 @@ func (a *Agent) Reload() error {
 		}
 	}
 	a.cfg.Services, a.cfg.Checks, a.cfg.LogLevel = cfg.Services, cfg.Checks, cfg.LogLevel
-	a.cfg.Watches = cfg.Watches
+	if err := a.startTemplates(cfg.Templates); err != nil {
+		a.logger.Error("reload: the templates did not start; the running ones are kept", "error", err)
+		return err
+	}
+	if err := a.reloadZoneExport(cfg.DNS); err != nil {
+		a.logger.Error("reload: the zone export did not start", "error", err)
+		return err
+	}
+	a.cfg.Watches, a.cfg.Templates = cfg.Watches, cfg.Templates
+	a.cfg.DNS.ZoneTransfer, a.cfg.DNS.ZoneUpdate = cfg.DNS.ZoneTransfer, cfg.DNS.ZoneUpdate
 	a.logger.Info("configuration reloaded", "services", len(cfg.Services), "checks", len(cfg.Checks), "watches", len(cfg.Watches))
 	return nil
 }

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -122,6 +123,39 @@ func TestClusterOverMutualTLS(t *testing.T) {
 	if err != nil || kv == nil || string(kv.Value) != "v" {
 		t.Fatalf("HTTPS with a CLI certificate: %+v, %v", kv, err)
 	}
+	// The operator endpoints over HTTPS: the leader answers over TLS RPC
+	// and its autopilot reads every server's Raft stats over TLS too.
+	hc := httpsClient(apiCert, apiKey)
+	agenttest.WaitFor(t, 30*time.Second, "autopilot health over TLS", func() error {
+		h, err := hc.Operator().AutopilotServerHealth(nil)
+		if h == nil {
+			return err
+		}
+		if len(h.Servers) != 3 {
+			return fmt.Errorf("%d servers", len(h.Servers))
+		}
+		for _, s := range h.Servers {
+			if s.LastTerm == 0 || s.LastIndex == 0 || !s.Voter {
+				return fmt.Errorf("no stats for %+v", s)
+			}
+		}
+		return nil
+	})
+	if out, err := hc.Operator().RaftLeaderTransfer("", nil); err != nil || !out.Success {
+		t.Fatalf("transfer-leader over HTTPS: %+v %v", out, err)
+	}
+	// The monitor streams over HTTPS, each line flushed through TLS.
+	mctx, mcancel := context.WithCancel(context.Background())
+	defer mcancel()
+	lines, err := hc.Agent().Monitor("debug", mctx.Done(), (&api.QueryOptions{}).WithContext(mctx))
+	if err != nil {
+		t.Fatalf("monitor over HTTPS: %v", err)
+	}
+	if _, _, err := hc.Event().Fire(&api.UserEvent{Name: "tls-monitor-marker"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	awaitLine(t, lines, "tls-monitor-marker", "")
+
 	if _, _, err := httpsClient("", "").KV().Get("tls/k", nil); err == nil {
 		t.Fatal("HTTPS with verify_incoming served a caller without a certificate")
 	} else {

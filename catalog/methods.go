@@ -25,10 +25,16 @@ const (
 	MethodStatusRaftStats     = "Status.RaftStats"              // *struct{}, *RaftStats
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
-	MethodSessionApply        = "Session.Apply"                 // *SessionRequest, *string (the ID)
-	MethodSessionGet          = "Session.Get"                   // *SessionSpecificRequest, *IndexedSessions
-	MethodSessionList         = "Session.List"                  // *DCRequest, *IndexedSessions
-	MethodSessionNode         = "Session.NodeSessions"          // *NodeRequest, *IndexedSessions
+	// MethodOperatorRaftTransfer hands leadership over; the reply says
+	// whether the transfer finished. Never retried on another server.
+	MethodOperatorRaftTransfer    = "Operator.RaftLeadershipTransfer"    // *RaftTransferLeaderRequest, *bool
+	MethodOperatorAutopilotGet    = "Operator.AutopilotGetConfiguration" // *DCRequest, *AutopilotConfig
+	MethodOperatorAutopilotSet    = "Operator.AutopilotSetConfiguration" // *AutopilotSetRequest, *bool
+	MethodOperatorAutopilotHealth = "Operator.ServerHealth"              // *DCRequest, *AutopilotHealthReply
+	MethodSessionApply            = "Session.Apply"                      // *SessionRequest, *string (the ID)
+	MethodSessionGet              = "Session.Get"                        // *SessionSpecificRequest, *IndexedSessions
+	MethodSessionList             = "Session.List"                       // *DCRequest, *IndexedSessions
+	MethodSessionNode             = "Session.NodeSessions"               // *NodeRequest, *IndexedSessions
 	// MethodSessionRenew resets the TTL timer on the leader; an unknown
 	// session answers ErrNotFound. Renewing twice is harmless, so it is
 	// retried as a read is.
@@ -97,6 +103,7 @@ func IsWrite(method string) bool {
 	switch method {
 	case MethodCatalogRegister, MethodCatalogDeregister, MethodKVApply,
 		MethodTxnApply, MethodOperatorRaftRemove, MethodSessionApply,
+		MethodOperatorRaftTransfer, MethodOperatorAutopilotSet,
 		MethodACLBootstrap, MethodACLTokenSet, MethodACLTokenDelete, MethodACLTokenClone,
 		MethodACLPolicySet, MethodACLPolicyDelete, MethodACLRoleSet, MethodACLRoleDelete,
 		MethodSnapshotRestore, MethodCoordinateUpdate, MethodPreparedQueryApply:

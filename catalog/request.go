@@ -210,6 +210,9 @@ type RaftStats struct {
 	LastIndex    uint64
 	AppliedIndex uint64
 	LastTerm     uint64
+	// LastContact is raft's last_contact stat: "never", "0" on the
+	// leader, else a duration since the leader was last heard.
+	LastContact string
 }
 
 // RaftConfigurationResponse answers Operator.RaftGetConfiguration.

@@ -43,6 +43,11 @@ type Config struct {
 	// CacheEntries bounds the cache; when full it is emptied.
 	CacheEntries int
 
+	// Export, when set, holds the zone served to secondaries (AXFR/IXFR)
+	// and answered from itself (see Transfer and ZoneAnswer); what it
+	// holds may change while the server runs.
+	Export *ExportSlot
+
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 }

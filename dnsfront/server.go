@@ -27,8 +27,9 @@ type Server struct {
 	addrs   []net.Addr    // guarded by mu: the UDP address of each Listen
 }
 
-// New builds the handler chain: Metrics, Validate, Shape, Cache, Catalog,
-// Recursor. It listens nowhere until Listen.
+// New builds the handler chain: Metrics, Validate, [Transfer,] Shape,
+// [ZoneAnswer,] Cache, Catalog, Recursor (the bracketed two with an
+// exported zone). It listens nowhere until Listen.
 func New(cfg Config, lookup Lookup, logger hclog.Logger) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -45,9 +46,16 @@ func New(cfg Config, lookup Lookup, logger hclog.Logger) (*Server, error) {
 func NewChain(cfg *Config, lookup Lookup, counters *Counters) Handler {
 	recursor := &Recursor{Addrs: cfg.Recursors, Timeout: cfg.RecursorTimeout}
 	cat := &Catalog{cfg: cfg, lookup: lookup, Next: recursor}
-	cache := &Cache{TTL: cfg.CacheTTL, MaxEntries: cfg.CacheEntries, Now: cfg.Now, Next: cat}
-	shape := &Shape{UDPAnswerLimit: cfg.UDPAnswerLimit, Next: cache}
-	validate := &Validate{Next: shape}
+	var afterShape, afterValidate Handler
+	afterShape = &Cache{TTL: cfg.CacheTTL, MaxEntries: cfg.CacheEntries, Now: cfg.Now, Next: cat}
+	if cfg.Export != nil {
+		afterShape = &ZoneAnswer{Export: cfg.Export, Next: afterShape}
+	}
+	afterValidate = &Shape{UDPAnswerLimit: cfg.UDPAnswerLimit, Next: afterShape}
+	if cfg.Export != nil {
+		afterValidate = &Transfer{Export: cfg.Export, Next: afterValidate}
+	}
+	validate := &Validate{Next: afterValidate}
 	return &Metrics{Counters: counters, Now: cfg.Now, Next: validate}
 }
 

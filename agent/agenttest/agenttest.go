@@ -46,7 +46,7 @@ func StartDev(t testing.TB) (*agent.Agent, string, *api.Client) {
 // tune may be nil.
 func StartDevWith(t testing.TB, tune func(*config.Config)) (*agent.Agent, string, *api.Client) {
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Level: hclog.Warn, Output: newTestWriter(t)})
 	cfg := DevConfig()
 	if tune != nil {
 		tune(cfg)
@@ -125,25 +125,11 @@ func StartCluster(t testing.TB, servers, clients int) (srvs, clis []*agent.Agent
 func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Config)) (srvs, clis []*agent.Agent) {
 	t.Helper()
 	start := func(name string, server bool) *agent.Agent {
-		cfg := DevConfig()
-		cfg.DevMode = false
-		cfg.NodeName = name
-		cfg.DataDir = t.TempDir()
-		cfg.Server = server
-		cfg.Bootstrap = false
+		expect := 0
 		if server {
-			cfg.BootstrapExpect = servers
+			expect = servers
 		}
-		if tune != nil {
-			tune(cfg)
-		}
-		logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
-		a, err := agent.New(cfg, logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Shutdown() })
-		return a
+		return StartAgent(t, name, server, expect, tune)
 	}
 	for i := 0; i < servers; i++ {
 		srvs = append(srvs, start(fmt.Sprintf("s%d", i+1), true))
@@ -185,6 +171,31 @@ func StartClusterWith(t testing.TB, servers, clients int, tune func(*config.Conf
 		return err
 	})
 	return srvs, clis
+}
+
+// StartAgent starts one agent of a cluster (not joined to anything yet)
+// with its own data directory on 127.0.0.1: a server with
+// bootstrap-expect expect (0: it waits to be added by a leader), or a
+// client. tune may be nil. It is stopped when the test ends.
+func StartAgent(t testing.TB, name string, server bool, expect int, tune func(*config.Config)) *agent.Agent {
+	t.Helper()
+	cfg := DevConfig()
+	cfg.DevMode = false
+	cfg.NodeName = name
+	cfg.DataDir = t.TempDir()
+	cfg.Server = server
+	cfg.Bootstrap = false
+	cfg.BootstrapExpect = expect
+	if tune != nil {
+		tune(cfg)
+	}
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: name, Level: hclog.Warn, Output: newTestWriter(t)})
+	a, err := agent.New(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Shutdown() })
+	return a
 }
 
 // LANAddr is the agent's gossip address, for joins.

@@ -135,6 +135,9 @@ type Config struct {
 	// the server's defaults.
 	SessionTTLMin        time.Duration
 	SessionTTLMultiplier int
+	// AutopilotInterval shortens autopilot's health and reconcile rounds
+	// (2 s and 10 s); not a file key, tests set it.
+	AutopilotInterval time.Duration
 
 	// ReconnectInterval is how often the LAN pool contacts one failed
 	// member again (0: serf's 30 s); not read from files, as in Consul;
@@ -169,6 +172,10 @@ type Config struct {
 	// Telemetry is the telemetry {} block: how metrics are named.
 	Telemetry Telemetry
 
+	// Autopilot is the autopilot {} block: the configuration a cluster's
+	// leader uses until an operator stores one through the API.
+	Autopilot Autopilot
+
 	// HTTPMaxConnsPerClient bounds the HTTP connections one client IP may
 	// hold open (limits.http_max_conns_per_client); 0 means no limit.
 	HTTPMaxConnsPerClient int
@@ -179,6 +186,9 @@ type Config struct {
 	// Watches are the "watches" entries, started with the agent and
 	// replaced on reload.
 	Watches []WatchDefinition
+	// Templates are the "template" blocks, rendered while the agent
+	// runs and replaced on reload.
+	Templates []TemplateDefinition
 }
 
 // DNSConfig is the dns_config block.
@@ -201,6 +211,10 @@ type DNSConfig struct {
 	// TC when it leaves records out.
 	EnableTruncate bool
 	SOA            DNSSOA
+	// ZoneTransfer and ZoneUpdate export a zone of healthy instances to
+	// other DNS servers (zone_def.go).
+	ZoneTransfer ZoneTransferConfig
+	ZoneUpdate   ZoneUpdateConfig
 }
 
 // DNSSOA holds the SOA record's timers in seconds (dns_config.soa).
@@ -296,6 +310,7 @@ func (l *loader) defaults(dev bool) *Config {
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: defaultHTTPMaxConnsPerClient,
 		Telemetry:             Telemetry{MetricsPrefix: defaultMetricsPrefix},
+		Autopilot:             DefaultAutopilot(),
 		EncryptVerifyIncoming: true,
 		EncryptVerifyOutgoing: true,
 	}
@@ -391,6 +406,24 @@ type ACLTokens struct {
 	Default           string
 	DNS               string
 	Replication       string
+}
+
+// Autopilot is the autopilot {} block of a server (Consul's keys). It
+// seeds the cluster's replicated autopilot configuration: the leader
+// uses it while none has been set through
+// /v1/operator/autopilot/configuration, which then wins.
+type Autopilot struct {
+	CleanupDeadServers      bool
+	LastContactThreshold    time.Duration
+	MaxTrailingLogs         int
+	MinQuorum               int
+	ServerStabilizationTime time.Duration
+}
+
+// DefaultAutopilot is Consul's default autopilot configuration.
+func DefaultAutopilot() Autopilot {
+	return Autopilot{CleanupDeadServers: true, LastContactThreshold: 200 * time.Millisecond,
+		MaxTrailingLogs: 250, ServerStabilizationTime: 10 * time.Second}
 }
 
 // Telemetry is the telemetry {} block. Only the Prometheus exposition is

@@ -41,6 +41,8 @@ func TestDefaultConfig(t *testing.T) {
 		NodeMeta:              map[string]string{},
 		HTTPMaxConnsPerClient: 200,
 		Telemetry:             Telemetry{MetricsPrefix: "concord"},
+		Autopilot: Autopilot{CleanupDeadServers: true, LastContactThreshold: 200 * time.Millisecond,
+			MaxTrailingLogs: 250, ServerStabilizationTime: 10 * time.Second},
 		EncryptVerifyIncoming: true,
 		EncryptVerifyOutgoing: true,
 	}

@@ -45,7 +45,7 @@
 //   - A key concord implements is decoded. A value of the wrong type is an
 //     error naming the file, the key path and the expected type.
 //   - A key that Consul documents but concord does not implement yet (for
-//     example telemetry.statsd_address, connect, dns_config.use_cache, limits.rpc_rate, autopilot,
+//     example telemetry.statsd_address, connect, dns_config.use_cache, limits.rpc_rate,
 //     auto_config, tls.grpc, ports.grpc, ui_config.dir, or a service's
 //     connect block) is ignored with a warning naming the file and the key:
 //     `FILE: key "connect" is not supported yet and is ignored`. Consul's

@@ -290,3 +290,27 @@ func TestTelemetryBlock(t *testing.T) {
 		}
 	}
 }
+
+func TestAutopilotBlock(t *testing.T) {
+	c, warnings, _, err := loadString(t, "a.json", `{"autopilot": {
+  "cleanup_dead_servers": false,
+  "last_contact_threshold": "1s",
+  "max_trailing_logs": 500,
+  "min_quorum": 3,
+  "server_stabilization_time": "30s",
+  "redundancy_zone_tag": "zone"
+}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Autopilot{LastContactThreshold: time.Second, MaxTrailingLogs: 500, MinQuorum: 3, ServerStabilizationTime: 30 * time.Second}
+	if c.Autopilot != want {
+		t.Errorf("autopilot = %+v, want %+v", c.Autopilot, want)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], `"autopilot.redundancy_zone_tag" is not supported`) {
+		t.Errorf("warnings = %q, want one for autopilot.redundancy_zone_tag", warnings)
+	}
+	if _, _, _, err := loadString(t, "a.json", `{"autopilot": {"min_quorum": -1}}`); err == nil || !strings.Contains(err.Error(), "autopilot") {
+		t.Errorf("negative min_quorum: %v", err)
+	}
+}

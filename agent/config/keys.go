@@ -70,6 +70,8 @@ func topBlock(p *partial) *block {
 					"only_passing":     boolField(&p.DNS.OnlyPassing),
 					"recursor_timeout": durField(&p.DNS.RecursorTimeout),
 					"enable_truncate":  boolField(&p.DNS.EnableTruncate),
+					"zone_transfer":    zoneTransferBlock(&p.DNS.Zone),
+					"zone_update":      zoneUpdateBlock(&p.DNS.Zone),
 					"soa": blockField(&block{
 						name: `"dns_config.soa"`,
 						fields: map[string]setter{
@@ -144,6 +146,19 @@ func topBlock(p *partial) *block {
 			"enable_debug":            boolField(&p.EnableDebug),
 			"disable_coordinates":     boolField(&p.DisableCoordinates),
 			"watches":                 watchesField(&p.Watches),
+			"template":                templateField(&p.Templates),
+			"autopilot": blockField(&block{
+				name: `"autopilot"`,
+				fields: map[string]setter{
+					"cleanup_dead_servers":      boolField(&p.AutopilotCleanupDeadServers),
+					"last_contact_threshold":    durField(&p.AutopilotLastContact),
+					"max_trailing_logs":         intField(&p.AutopilotMaxTrailingLogs),
+					"min_quorum":                intField(&p.AutopilotMinQuorum),
+					"server_stabilization_time": durField(&p.AutopilotStabilization),
+				},
+				// Consul Enterprise's redundancy zones and upgrade migrations.
+				unsupported: []string{"redundancy_zone_tag", "disable_upgrade_migration", "upgrade_version_tag"},
+			}),
 			"telemetry": blockField(&block{
 				name: `"telemetry"`,
 				fields: map[string]setter{
@@ -178,7 +193,7 @@ func consulOnlyTopKeys() []string {
 		"advertise_addr_ipv4", "advertise_addr_ipv6",
 		"advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6",
 		"advertise_reconnect_timeout", "audit", "auto_config",
-		"auto_reload_config", "autopilot",
+		"auto_reload_config",
 		"cache", "check_output_max_size",
 		"cloud", "config_entries", "connect", "default_query_time",
 		"disable_anonymous_signature",

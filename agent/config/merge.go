@@ -63,10 +63,16 @@ type partial struct {
 	PrometheusRetentionTime *time.Duration
 	DisableHostname         *bool
 
+	AutopilotCleanupDeadServers                  *bool
+	AutopilotLastContact, AutopilotStabilization *time.Duration
+	AutopilotMaxTrailingLogs, AutopilotMinQuorum *int
+
 	NodeMeta map[string]string
 	Services []ServiceDefinition
 	Checks   []CheckDefinition
 	Watches  []WatchDefinition
+	// Templates are the "template" blocks (agent/template).
+	Templates []TemplateDefinition
 }
 
 type aclPartial struct {
@@ -98,6 +104,7 @@ type dnsPartial struct {
 	ServiceTTL                                 map[string]time.Duration
 	UDPAnswerLimit                             *int
 	SOARefresh, SOARetry, SOAExpire, SOAMinTTL *int
+	Zone                                       zonePartial
 }
 
 func (dst *dnsPartial) merge(src *dnsPartial) {
@@ -112,6 +119,7 @@ func (dst *dnsPartial) merge(src *dnsPartial) {
 	over(&dst.SOARetry, src.SOARetry)
 	over(&dst.SOAExpire, src.SOAExpire)
 	over(&dst.SOAMinTTL, src.SOAMinTTL)
+	dst.Zone.merge(&src.Zone)
 	for k, v := range src.ServiceTTL {
 		if dst.ServiceTTL == nil {
 			dst.ServiceTTL = map[string]time.Duration{}
@@ -132,6 +140,7 @@ func (p *dnsPartial) build(c *DNSConfig) {
 	set(&c.SOA.Retry, p.SOARetry)
 	set(&c.SOA.Expire, p.SOAExpire)
 	set(&c.SOA.MinTTL, p.SOAMinTTL)
+	p.Zone.build(&c.ZoneTransfer, &c.ZoneUpdate)
 	if len(p.ServiceTTL) > 0 {
 		c.ServiceTTL = make(map[string]time.Duration, len(p.ServiceTTL))
 		for k, v := range p.ServiceTTL {
@@ -219,6 +228,11 @@ func (dst *partial) merge(src *partial) {
 	over(&dst.MetricsPrefix, src.MetricsPrefix)
 	over(&dst.PrometheusRetentionTime, src.PrometheusRetentionTime)
 	over(&dst.DisableHostname, src.DisableHostname)
+	over(&dst.AutopilotCleanupDeadServers, src.AutopilotCleanupDeadServers)
+	over(&dst.AutopilotLastContact, src.AutopilotLastContact)
+	over(&dst.AutopilotStabilization, src.AutopilotStabilization)
+	over(&dst.AutopilotMaxTrailingLogs, src.AutopilotMaxTrailingLogs)
+	over(&dst.AutopilotMinQuorum, src.AutopilotMinQuorum)
 	for k, v := range src.NodeMeta {
 		if dst.NodeMeta == nil {
 			dst.NodeMeta = map[string]string{}
@@ -228,6 +242,7 @@ func (dst *partial) merge(src *partial) {
 	dst.Services = append(dst.Services, src.Services...)
 	dst.Checks = append(dst.Checks, src.Checks...)
 	dst.Watches = append(dst.Watches, src.Watches...)
+	dst.Templates = append(dst.Templates, src.Templates...)
 }
 
 func set[T any](dst *T, src *T) {
@@ -330,12 +345,18 @@ func (l *loader) build(p *partial) (*Config, []string, error) {
 	set(&c.Telemetry.MetricsPrefix, p.MetricsPrefix)
 	set(&c.Telemetry.PrometheusRetentionTime, p.PrometheusRetentionTime)
 	set(&c.Telemetry.DisableHostname, p.DisableHostname)
+	set(&c.Autopilot.CleanupDeadServers, p.AutopilotCleanupDeadServers)
+	set(&c.Autopilot.LastContactThreshold, p.AutopilotLastContact)
+	set(&c.Autopilot.ServerStabilizationTime, p.AutopilotStabilization)
+	set(&c.Autopilot.MaxTrailingLogs, p.AutopilotMaxTrailingLogs)
+	set(&c.Autopilot.MinQuorum, p.AutopilotMinQuorum)
 	for k, v := range p.NodeMeta {
 		c.NodeMeta[k] = v
 	}
 	c.Services = append([]ServiceDefinition(nil), p.Services...)
 	c.Checks = append([]CheckDefinition(nil), p.Checks...)
 	c.Watches = append([]WatchDefinition(nil), p.Watches...)
+	c.Templates = append([]TemplateDefinition(nil), p.Templates...)
 
 	if dev {
 		// -dev always runs a self-bootstrapping server.

@@ -55,6 +55,10 @@ func sanitizeValue(v reflect.Value) interface{} {
 			switch {
 			case isSecretField(f.Name) && fv.Kind() == reflect.String && fv.String() != "":
 				out[f.Name] = redacted
+			case isSecretField(f.Name) && (fv.Kind() == reflect.Struct || fv.Kind() == reflect.Map):
+				// A group of secrets (acl.tokens: InitialManagement,
+				// Agent, ...): every value in it is one, whatever its name.
+				out[f.Name] = hideStrings(sanitizeValue(fv))
 			case f.Name == "Header" && fv.Kind() == reflect.Map:
 				out[f.Name] = sanitizeHeader(fv.Interface().(map[string][]string))
 			default:
@@ -83,6 +87,25 @@ func sanitizeValue(v reflect.Value) interface{} {
 		return sanitizeValue(v.Elem())
 	}
 	return v.Interface()
+}
+
+// hideStrings replaces every non-empty string in a sanitized value.
+func hideStrings(v interface{}) interface{} {
+	switch t := v.(type) {
+	case string:
+		if t != "" {
+			return redacted
+		}
+	case map[string]interface{}:
+		for k, val := range t {
+			t[k] = hideStrings(val)
+		}
+	case []interface{}:
+		for i := range t {
+			t[i] = hideStrings(t[i])
+		}
+	}
+	return v
 }
 
 func sanitizeHeader(h map[string][]string) map[string]interface{} {

@@ -17,7 +17,14 @@ func TestSanitized(t *testing.T) {
 			"header": {"Authorization": ["Bearer secret"], "X-Consul-Token": ["t"], "Accept": ["text/plain"]}}}
 	}`})
 	c, _ := mustLoad(t, "-data-dir", "/d", "-config-file", dir+"/c.json")
+	c.ACL.Tokens.InitialManagement = "root-secret"
+	c.ACL.Tokens.Agent = "agent-secret"
 	m := c.Sanitized()
+	// Every token of acl.tokens, whatever its field is called.
+	tokens := m["ACL"].(map[string]interface{})["Tokens"].(map[string]interface{})
+	if tokens["InitialManagement"] != "hidden" || tokens["Agent"] != "hidden" || tokens["DNS"] != "" {
+		t.Fatalf("acl tokens = %v", tokens)
+	}
 
 	if m["EncryptKey"] != "hidden" {
 		t.Fatalf("EncryptKey = %v", m["EncryptKey"])

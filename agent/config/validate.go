@@ -329,11 +329,16 @@ func validate(c *Config) ([]string, error) {
 	if c.HTTPMaxConnsPerClient < 0 {
 		failf("limits.http_max_conns_per_client cannot be negative (got %d); 0 means no limit", c.HTTPMaxConnsPerClient)
 	}
+	if ap := c.Autopilot; ap.MaxTrailingLogs < 0 || ap.MinQuorum < 0 || ap.LastContactThreshold < 0 || ap.ServerStabilizationTime < 0 {
+		failf("autopilot: max_trailing_logs, min_quorum, last_contact_threshold and server_stabilization_time must not be negative")
+	}
 	if !validMetricsPrefix(c.Telemetry.MetricsPrefix) {
 		failf("telemetry.metrics_prefix %q must start with a letter and hold only letters, digits, '_', '.' or '-' (which become '_' in metric names)", c.Telemetry.MetricsPrefix)
 	}
 	errs = append(errs, validateMeta("node_meta", c.NodeMeta)...)
 	errs = append(errs, validateWatches(c.Watches)...)
+	errs = append(errs, validateTemplates(c.Templates)...)
+	errs = append(errs, validateZone(c.DNS.ZoneTransfer, c.DNS.ZoneUpdate)...)
 
 	w, e := validateDefinitions(c)
 	warnings, errs = append(warnings, w...), append(errs, e...)

@@ -88,7 +88,9 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) error {
 }
 
 // executeRequest builds an execution for idOrName: ?near sorts from a
-// node of this datacenter ("_agent": this agent), ?limit keeps that many.
+// node of the datacenter that executes it ("_agent": this agent's name,
+// which another datacenter ?dc names sorts from only when it has a node
+// so called, as in Consul), ?limit keeps that many.
 func (s *Server) executeRequest(r *http.Request, idOrName string) (*catalog.PreparedQueryExecuteRequest, error) {
 	opts, err := s.queryOptions(r, false)
 	if err != nil {
@@ -104,7 +106,7 @@ func (s *Server) executeRequest(r *http.Request, idOrName string) (*catalog.Prep
 	self := catalog.QuerySource{Datacenter: s.cfg.Datacenter, Node: s.cfg.NodeName}
 	args := &catalog.PreparedQueryExecuteRequest{QueryOptions: opts, QueryIDOrName: idOrName, Limit: int(limit), Agent: self}
 	if opts.Near != "" {
-		args.Source = catalog.QuerySource{Datacenter: s.cfg.Datacenter, Node: opts.Near}
+		args.Source = catalog.QuerySource{Datacenter: opts.Datacenter, Node: opts.Near}
 		args.Near = ""
 	}
 	return args, nil

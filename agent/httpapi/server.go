@@ -55,6 +55,8 @@ type Config struct {
 	// Metrics records every request and serves /v1/agent/metrics; nil
 	// answers that endpoint with 404 and records nothing.
 	Metrics Metrics
+	// Logs serves /v1/agent/monitor; nil answers it with 404.
+	Logs LogStreams
 }
 
 // Server is the HTTP API. It implements http.Handler.
@@ -88,6 +90,8 @@ var (
 	methodsDelete = []string{http.MethodDelete}
 
 	methodsSnapshot = []string{http.MethodGet, http.MethodPut}
+	methodsGetPut   = methodsSnapshot
+	methodsPutPost  = []string{http.MethodPut, http.MethodPost}
 	// pprof's symbol lookup takes a POST.
 	methodsDebug = []string{http.MethodGet, http.MethodPost}
 )
@@ -173,6 +177,7 @@ func (s *Server) routes() []route {
 		{"/v1/agent/reload", methodsPut, s.agentReload},
 		{"/v1/agent/maintenance", methodsPut, s.agentNodeMaintenance},
 		{"/v1/agent/metrics", methodsGet, s.agentMetrics},
+		{"/v1/agent/monitor", methodsGet, s.agentMonitor},
 
 		{"/v1/agent/services", methodsGet, s.agentServices},
 		{"/v1/agent/service/", methodsGet, s.agentService},
@@ -207,6 +212,11 @@ func (s *Server) routes() []route {
 
 		{"/v1/operator/raft/configuration", methodsGet, s.operatorRaftConfiguration},
 		{"/v1/operator/raft/peer", methodsDelete, s.operatorRaftRemovePeer},
+		// consul/api sends POST; Consul's docs show PUT. Both are taken.
+		{"/v1/operator/raft/transfer-leader", methodsPutPost, s.operatorRaftTransferLeader},
+		{"/v1/operator/autopilot/configuration", methodsGetPut, s.operatorAutopilotConfiguration},
+		{"/v1/operator/autopilot/health", methodsGet, s.operatorAutopilotHealth},
+		{"/v1/operator/autopilot/state", methodsGet, s.operatorAutopilotState},
 		{"/v1/operator/keyring", methodsKeyring, s.operatorKeyring},
 
 		{"/v1/snapshot", methodsSnapshot, s.snapshot},

@@ -75,6 +75,15 @@ type Config struct {
 	// (Consul's coordinate_update_period, 5 s). Tests shorten it.
 	CoordinateUpdatePeriod time.Duration
 
+	// Autopilot is the configuration the leader's autopilot uses until
+	// an operator stores one through Raft (the autopilot {} config
+	// block, else Consul's defaults).
+	Autopilot catalog.AutopilotConfig
+	// AutopilotInterval is how often autopilot refreshes server health
+	// and reconciles voters; zero keeps raft-autopilot's 2 s and 10 s.
+	// Not user configuration: tests shorten it.
+	AutopilotInterval time.Duration
+
 	Logger hclog.Logger
 }
 
@@ -88,6 +97,8 @@ func DefaultConfig() *Config {
 		TrailingLogs:      10240,
 		RPCHoldTimeout:    7 * time.Second,
 		ReconcileInterval: 60 * time.Second,
+
+		Autopilot: catalog.DefaultAutopilotConfig(),
 
 		SessionTTLMin:        catalog.SessionTTLMin,
 		SessionTTLMultiplier: catalog.SessionTTLMultiplier,

@@ -88,6 +88,11 @@ func (s *Server) leaderLoop(ctx context.Context, ready chan struct{}) {
 		}
 	}
 
+	// Autopilot promotes stable non-voters and removes dead servers for
+	// as long as this server leads.
+	s.autopilot.Start(ctx)
+	defer func() { <-s.autopilot.Stop() }()
+
 	// A secondary datacenter's leader copies the primary's ACLs until it
 	// stops leading; leaderLoop returns only once the copy has stopped.
 	var replication sync.WaitGroup

@@ -77,6 +77,7 @@ var fsmTypeNames = map[fsm.MessageType]string{
 
 	fsm.CoordinateBatchUpdateType: "coordinate_batch_update",
 	fsm.PreparedQueryRequestType:  "prepared_query",
+	fsm.AutopilotRequestType:      "autopilot",
 }
 
 // timedFSM times every Apply of the state machine it wraps.

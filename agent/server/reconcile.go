@@ -148,9 +148,11 @@ func (s *Server) deregisterNode(name string) error {
 	return err
 }
 
-// ensureRaftMember adds an alive server of this datacenter as a voter.
-// A server that came back under a new ID at the same address replaces
-// its old entry, so the quorum never counts a ghost.
+// ensureRaftMember adds an alive server of this datacenter as a
+// non-voter; autopilot promotes it once it has been healthy for the
+// stabilization time, so a server still catching up never counts toward
+// the quorum. A server that came back under a new ID at the same address
+// replaces its old entry, so the quorum never counts a ghost.
 func (s *Server) ensureRaftMember(m lan.Member) error {
 	srv, ok := lan.ServerFromMember(m)
 	if !ok {
@@ -175,8 +177,8 @@ func (s *Server) ensureRaftMember(m lan.Member) error {
 			}
 		}
 	}
-	s.logger.Info("adding server to raft", "server", m.Name, "address", addr)
-	return s.raft.AddVoter(id, addr, 0, 0).Error()
+	s.logger.Info("adding server to raft as a non-voter", "server", m.Name, "address", addr)
+	return s.raft.AddNonvoter(id, addr, 0, 0).Error()
 }
 
 func (s *Server) removeRaftMember(m lan.Member) error {

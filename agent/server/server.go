@@ -16,6 +16,7 @@ import (
 	"github.com/concord-dev/concord/wan"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 )
 
 // LAN is what a server needs from the gossip pool. Safe for concurrent use.
@@ -25,6 +26,9 @@ type LAN interface {
 	// back, so a leader that missed their reap events still acts on them.
 	Reaped() []lan.Member
 	Subscribe() (<-chan lan.Event, func())
+	// ForceLeave moves a failed member to left (autopilot's dead-server
+	// cleanup).
+	ForceLeave(node string, prune bool) error
 }
 
 // Deps are the collaborators the agent builds and hands in.
@@ -106,6 +110,9 @@ type Server struct {
 
 	bootstrapped atomic.Bool
 
+	// autopilot runs while this server leads (leaderLoop).
+	autopilot *autopilot.Autopilot
+
 	shutdownCh chan struct{}
 	shutdown   sync.Once
 	wg         sync.WaitGroup
@@ -185,13 +192,20 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		Logger:  cfg.Logger.Named("raft-net"),
 	})
 	notify := make(chan bool, 16)
-	s.raft, err = raft.NewRaft(raftConfig(cfg, notify), timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable,
+	rc := raftConfig(cfg, notify)
+	if err := s.recoverFromPeersJSON(rc); err != nil {
+		s.transport.Close()
+		s.stores.close()
+		return nil, err
+	}
+	s.raft, err = raft.NewRaft(rc, timedFSM{FSM: s.fsm, metrics: s.metrics}, s.stores.logs, s.stores.stable,
 		timedSnapshotStore{SnapshotStore: s.stores.snaps, metrics: s.metrics}, s.transport)
 	if err != nil {
 		s.transport.Close()
 		s.stores.close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
+	s.autopilot = newAutopilot(s)
 	deps.Listener.SetHandler(rpc.HandlerFunc(s.serveRPC))
 
 	if cfg.Bootstrap && !existing {

@@ -47,9 +47,11 @@ func (s *Server) statusPing(ctx context.Context, args *struct{}, reply *struct{}
 func (s *Server) statusRaftStats(ctx context.Context, args *struct{}, reply *catalog.RaftStats) error {
 	reply.LastIndex = s.raft.LastIndex()
 	reply.AppliedIndex = s.raft.AppliedIndex()
-	if t, err := strconv.ParseUint(s.raft.Stats()["last_log_term"], 10, 64); err == nil {
+	stats := s.raft.Stats()
+	if t, err := strconv.ParseUint(stats["last_log_term"], 10, 64); err == nil {
 		reply.LastTerm = t
 	}
+	reply.LastContact = stats["last_contact"]
 	return nil
 }
 
@@ -70,10 +72,8 @@ func (s *Server) peerLastIndex(ctx context.Context, addr string) uint64 {
 
 func (s *Server) operatorRaftConfig(ctx context.Context, args *catalog.DCRequest, reply *catalog.RaftConfigurationResponse) error {
 	return s.route(ctx, catalog.MethodOperatorRaftConfig, args.Datacenter, args.AllowStale, false, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, false); err != nil {
 			return err
-		} else if !authz.OperatorRead() {
-			return catalog.ErrPermissionDenied
 		}
 		f := s.raft.GetConfiguration()
 		if err := f.Error(); err != nil {
@@ -121,10 +121,8 @@ func (s *Server) operatorRaftRemovePeer(ctx context.Context, args *catalog.RaftR
 		return catalog.BadRequestf("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove")
 	}
 	return s.route(ctx, catalog.MethodOperatorRaftRemove, args.Datacenter, false, true, args, reply, func() error {
-		if authz, err := s.authorize(args.Token); err != nil {
+		if err := s.allowOperator(args.Token, true); err != nil {
 			return err
-		} else if !authz.OperatorWrite() {
-			return catalog.ErrPermissionDenied
 		}
 		f := s.raft.GetConfiguration()
 		if err := f.Error(); err != nil {

@@ -35,6 +35,8 @@ func (f *fakeLAN) Subscribe() (<-chan lan.Event, func()) {
 	return make(chan lan.Event), func() {}
 }
 
+func (f *fakeLAN) ForceLeave(string, bool) error { return nil }
+
 func (f *fakeLAN) set(members, reaped []lan.Member) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -25,6 +25,9 @@ const (
 	// 7 is left for the autopilot configuration.
 	CoordinateBatchUpdateType MessageType = 8 // catalog.Coordinates
 	PreparedQueryRequestType  MessageType = 9 // *catalog.PreparedQueryRequest
+	// AutopilotRequestType is always sent with IgnoreUnknownTypeFlag: a
+	// server that does not know it keeps the default configuration.
+	AutopilotRequestType MessageType = 7 // *catalog.AutopilotSetRequest
 
 	// IgnoreUnknownTypeFlag marks a command that servers which do not know
 	// its type may skip instead of panicking. A new command type that is

@@ -90,6 +90,8 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 		return applyCoordinates(st, l.Index, body)
 	case PreparedQueryRequestType:
 		return applyPreparedQuery(st, l.Index, body)
+	case AutopilotRequestType:
+		return applyAutopilot(st, l.Index, body)
 	}
 	if ignoreUnknown {
 		f.logger.Warn("skipping command of unknown type", "type", uint8(t), "index", l.Index)
@@ -209,6 +211,16 @@ func applyPreparedQuery(st *state.Store, idx uint64, body []byte) interface{} {
 		return st.PreparedQueryDelete(idx, req.Query.ID)
 	}
 	return fmt.Errorf("invalid prepared query operation %q", req.Op)
+}
+
+// applyAutopilot answers whether the configuration was written (false
+// when a check-and-set lost).
+func applyAutopilot(st *state.Store, idx uint64, body []byte) interface{} {
+	var req catalog.AutopilotSetRequest
+	if err := Decode(body, &req); err != nil {
+		return fmt.Errorf("autopilot request: %w", err)
+	}
+	return boolOrErr(st.AutopilotSetConfig(idx, &req.Config, req.CAS))
 }
 
 func applyTombstone(st *state.Store, body []byte) interface{} {

@@ -40,6 +40,9 @@ const (
 	preparedQueryRecord recordType = 10
 	aclRoleRecord       recordType = 11
 	lockDelayRecord     recordType = 12
+	// autopilotRecord may be skipped by a reader that does not know it:
+	// without it a server falls back to the default configuration.
+	autopilotRecord = 13 | ignoreUnknownRecordFlag
 
 	endRecord recordType = 127
 
@@ -76,14 +79,16 @@ func recordTable(rt recordType) (string, bool) {
 		return state.TableACLRoles, true
 	case lockDelayRecord:
 		return state.TableLockDelays, true
+	case autopilotRecord:
+		return state.TableAutopilot, true
 	}
 	return "", false
 }
 
 func tableRecord(table string) (recordType, bool) {
-	for rt := recordType(0); rt < endRecord; rt++ {
-		if name, ok := recordTable(rt); ok && name == table {
-			return rt, true
+	for i := 0; i <= 255; i++ {
+		if name, ok := recordTable(recordType(i)); ok && name == table {
+			return recordType(i), true
 		}
 	}
 	return 0, false

@@ -88,6 +88,7 @@ func tableDefs() []tableDef {
 		{preparedQueriesSchema(), func() interface{} { return new(catalog.PreparedQuery) }},
 		{idTable(TableIndex, "Key", false), func() interface{} { return new(IndexEntry) }},
 		{lockDelaysSchema(), func() interface{} { return new(LockDelay) }},
+		{autopilotSchema(), func() interface{} { return new(AutopilotRow) }},
 	}
 }
 

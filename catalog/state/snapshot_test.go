@@ -36,6 +36,7 @@ func populate(t *testing.T, s *Store) {
 		TableACLPolicies:     &catalog.ACLPolicy{ID: "p1", Name: "global"},
 		TableACLRoles:        &catalog.ACLRole{ID: "r1", Name: "ops"},
 		TablePreparedQueries: &catalog.PreparedQuery{ID: "q1", Name: "geo", Service: catalog.ServiceQuery{Service: "web", Tags: []string{"!old"}}},
+		TableAutopilot:       &AutopilotRow{ID: autopilotRowID, Config: catalog.AutopilotConfig{MinQuorum: 3, CreateIndex: 7, ModifyIndex: 7}},
 	} {
 		if err := txn.Insert(table, row); err != nil {
 			t.Fatal(err)

@@ -34,7 +34,8 @@ func runAgent(args []string) int {
 		fmt.Fprintf(os.Stderr, "==> %v\n", err)
 		return 1
 	}
-	logger := hclog.New(&hclog.LoggerOptions{
+	// An InterceptLogger, so /v1/agent/monitor can subscribe to it.
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{
 		Name:       "agent",
 		Level:      hclog.LevelFromString(cfg.LogLevel),
 		JSONFormat: cfg.LogJSON,

@@ -268,9 +268,16 @@ func lineWith(out, s string) string {
 	return ""
 }
 
-// digDC2 asks dig for dc2's web through dc1's client. Without dig it
-// skips that part, unless CONCORD_E2E=1 (the CI, which installs dnsutils).
+// digDC2 asks dig for dc2's web through dc1's client.
 func digDC2(t *testing.T, dnsIP, want string) error {
+	t.Helper()
+	return digName(t, dnsIP, "web.service.dc2.consul", want)
+}
+
+// digName asks dig for name's A records at dnsIP:8600 and wants want
+// among them. Without dig it skips that part, unless CONCORD_E2E=1 (the
+// CI, which installs dnsutils).
+func digName(t *testing.T, dnsIP, name, want string) error {
 	t.Helper()
 	dig, err := exec.LookPath("dig")
 	if err != nil {
@@ -280,9 +287,9 @@ func digDC2(t *testing.T, dnsIP, want string) error {
 		t.Log("dig is not on PATH (install dnsutils); the miekg/dns queries stand in for it")
 		return nil
 	}
-	out, err := exec.Command(dig, "@"+dnsIP, "-p", "8600", "+time=3", "+tries=1", "web.service.dc2.consul").CombinedOutput()
+	out, err := exec.Command(dig, "@"+dnsIP, "-p", "8600", "+time=3", "+tries=1", name).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "status: NOERROR") || !strings.Contains(string(out), want) {
-		return fmt.Errorf("dig web.service.dc2.consul: %v\n%s", err, out)
+		return fmt.Errorf("dig %s: %v\n%s", name, err, out)
 	}
 	return nil
 }

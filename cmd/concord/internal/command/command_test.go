@@ -11,6 +11,7 @@ Available commands are:
     acl            Interact with concord's ACLs
     agent          Runs a concord agent
     catalog        Interact with the catalog
+    debug          Records a debugging archive for operators
     event          Fire a new event
     force-leave    Forces a member of the cluster to enter the "left" state
     info           Provides debugging information for operators.
@@ -22,15 +23,18 @@ Available commands are:
     lock           Execute a command holding a lock
     maint          Controls node or service maintenance mode
     members        Lists the members of a concord cluster
+    monitor        Stream logs from a concord agent
     operator       Provides cluster-level tools for concord operators
     reload         Triggers the agent to reload configuration files
     rtt            Estimates network round trip time between nodes
     services       Interact with services
     snapshot       Saves, restores and inspects snapshots of concord server state
+    template       Render consul-template templates from concord's data
     tls            Builtin helpers for creating CAs and certificates
     validate       Validate config files/directories
     version        Prints the concord version
     watch          Watch for changes in concord
+    zone           Export service records as a DNS zone
 
 `
 
@@ -87,13 +91,16 @@ func TestParentCommandsListSubcommands(t *testing.T) {
 	}
 
 	op := runCLI(t, nil, "", "operator")
-	if !strings.HasSuffix(op.stdout, "\n\nSubcommands:\n    raft    Provides cluster-level tools for concord operators\n") {
+	if !strings.HasSuffix(op.stdout, "\n\nSubcommands:\n"+
+		"    autopilot    Provides tools for modifying Autopilot configuration\n"+
+		"    raft         Provides cluster-level tools for concord operators\n") {
 		t.Errorf("operator help:\n%s", op.stdout)
 	}
 	raft := runCLI(t, nil, "", "operator", "raft", "nope")
 	wantRaft := "\n\nSubcommands:\n" +
-		"    list-peers     Display the current Raft peer configuration\n" +
-		"    remove-peer    Remove a concord server from the Raft configuration\n"
+		"    list-peers         Display the current Raft peer configuration\n" +
+		"    remove-peer        Remove a concord server from the Raft configuration\n" +
+		"    transfer-leader    Transfer Raft leadership to another server\n"
 	if raft.code != 1 || !strings.HasSuffix(raft.stdout, wantRaft) {
 		t.Errorf("operator raft help: %+v", raft)
 	}
