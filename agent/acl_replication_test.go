@@ -57,6 +57,9 @@ func TestACLReplication(t *testing.T) {
 		}
 	})
 	dc1, dc2, dc3, dc4 := dcs[0], dcs[1], dcs[2], dcs[3]
+	if got := dc3.Servers[0].Self().PrimaryDatacenter; got != "dc1" {
+		t.Fatalf("dc3's agent self names primary %q", got)
+	}
 	root1 := tokenClient(t, dc1.Servers[0], root)
 	root2 := tokenClient(t, dc2.Servers[0], root)
 

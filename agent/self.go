@@ -53,17 +53,18 @@ func (a *Agent) Self() httpapi.Self {
 	}
 	coord, _ := a.lan.Coordinate()
 	return httpapi.Self{
-		Coord:       coord,
-		Datacenter:  a.cfg.Datacenter,
-		NodeName:    a.cfg.NodeName,
-		NodeID:      a.nodeID,
-		Server:      a.server != nil,
-		Version:     Version,
-		Revision:    Revision(),
-		Member:      a.lan.LocalMember(),
-		Stats:       stats,
-		DebugConfig: a.cfg.Sanitized(),
-		StartedAt:   a.started,
+		Coord:             coord,
+		Datacenter:        a.cfg.Datacenter,
+		PrimaryDatacenter: a.primaryDatacenter(),
+		NodeName:          a.cfg.NodeName,
+		NodeID:            a.nodeID,
+		Server:            a.server != nil,
+		Version:           Version,
+		Revision:          Revision(),
+		Member:            a.lan.LocalMember(),
+		Stats:             stats,
+		DebugConfig:       a.cfg.Sanitized(),
+		StartedAt:         a.started,
 	}
 }
 
@@ -102,4 +103,13 @@ func (a *Agent) Leave() error {
 // ForceLeave moves a failed member to left.
 func (a *Agent) ForceLeave(node string, prune bool) error {
 	return a.lan.ForceLeave(node, prune)
+}
+
+// primaryDatacenter is primary_datacenter, or this datacenter when it is
+// unset (a lone datacenter is its own primary).
+func (a *Agent) primaryDatacenter() string {
+	if a.cfg.PrimaryDatacenter != "" {
+		return a.cfg.PrimaryDatacenter
+	}
+	return a.cfg.Datacenter
 }

@@ -90,9 +90,8 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := selfJSON{
 		Config: selfConfigJSON{
-			Datacenter: self.Datacenter,
-			// Without federation the local datacenter is the primary.
-			PrimaryDatacenter: self.Datacenter,
+			Datacenter:        self.Datacenter,
+			PrimaryDatacenter: self.PrimaryDatacenter,
 			NodeName:          self.NodeName,
 			NodeID:            self.NodeID,
 			Server:            self.Server,

@@ -64,12 +64,15 @@ type Agent interface {
 // Self is the local agent's description.
 type Self struct {
 	Datacenter string
-	NodeName   string
-	NodeID     string
-	Server     bool
-	Version    string
-	Revision   string
-	Member     lan.Member
+	// PrimaryDatacenter owns the ACL objects (primary_datacenter; the
+	// local datacenter when unset).
+	PrimaryDatacenter string
+	NodeName          string
+	NodeID            string
+	Server            bool
+	Version           string
+	Revision          string
+	Member            lan.Member
 	// Stats groups string values by subsystem, as `concord info` prints
 	// them: "agent", "raft", "serf_lan", "build", "runtime", "consul".
 	Stats map[string]map[string]string

@@ -132,7 +132,7 @@ func hasAllTags(have, want []string) bool {
 
 func (f *fakeAgent) Self() Self {
 	return Self{
-		Datacenter: "dc1", NodeName: "node1", NodeID: "6e9a4f4e-0000-4000-8000-000000000001",
+		Datacenter: "dc1", PrimaryDatacenter: "dc1", NodeName: "node1", NodeID: "6e9a4f4e-0000-4000-8000-000000000001",
 		Server: true, Version: "0.1.0", Revision: "abc123",
 		Member:      f.members[0],
 		Stats:       map[string]map[string]string{"agent": {"checks": "0"}, "raft": {"state": "Leader"}},
