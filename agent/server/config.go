@@ -104,6 +104,10 @@ func DefaultConfig() *Config {
 		SessionTTLMultiplier: catalog.SessionTTLMultiplier,
 
 		CoordinateUpdatePeriod: 5 * time.Second,
+
+		// Consul's defaults, as the agent's configuration has them.
+		ACLDownPolicy: "extend-cache",
+		ACLTokenTTL:   30 * time.Second,
 	}
 }
 
