@@ -151,6 +151,15 @@ func TestACLReplication(t *testing.T) {
 	if p, _, err := root1.ACL().PolicyRead(viaDC2.ID, nil); err != nil || p == nil || p.Name != "via-dc2" {
 		t.Fatalf("policy written through dc2, read in dc1 = %+v, %v", p, err)
 	}
+	// A global token updated through dc2 is updated in dc1.
+	upd := *tok
+	upd.Description = "app, updated through dc2"
+	if _, _, err := root2.ACL().TokenUpdate(&upd, nil); err != nil {
+		t.Fatalf("token update through dc2: %v", err)
+	}
+	if got, _, err := root1.ACL().TokenRead(tok.AccessorID, nil); err != nil || got.Description != upd.Description {
+		t.Fatalf("token updated through dc2, read in dc1 = %+v, %v", got, err)
+	}
 	// A delete in dc1 reaches dc2 too.
 	if _, err := root1.ACL().PolicyDelete(viaDC2.ID, nil); err != nil {
 		t.Fatal(err)
