@@ -260,32 +260,18 @@ func TestACLReplication(t *testing.T) {
 // nothing answers with zero values to anyone (Consul requires no token
 // here), and the endpoint is GET only.
 func TestACLReplicationStatusOnThePrimary(t *testing.T) {
-	_, addr, _ := agenttest.StartDevWith(t, func(cfg *config.Config) {
-		cfg.ACL.Enabled = true
-		cfg.ACL.DefaultPolicy = "deny"
-	})
-	anon, err := api.NewClient(&api.Config{Address: addr})
+	_, client := startACLDev(t)
+	anon := client("")
+	st, _, err := anon.ACL().Replication(nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("anonymous status under default deny: %v", err)
 	}
-	var st *api.ACLReplicationStatus
-	agenttest.WaitFor(t, 10*time.Second, "the status", func() error {
-		st, _, err = anon.ACL().Replication(nil)
-		return err
-	})
 	if st.Enabled || st.Running || st.SourceDatacenter != "" || st.ReplicationType != "" || st.ReplicatedIndex != 0 {
 		t.Fatalf("status in a lone datacenter = %+v", st)
 	}
-	req, err := http.NewRequest(http.MethodPut, "http://"+addr+"/v1/acl/replication", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("PUT /v1/acl/replication = %d, want 405", resp.StatusCode)
+	_, err = anon.Raw().Write("/v1/acl/replication", nil, nil, nil)
+	var se api.StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("PUT /v1/acl/replication = %v, want 405", err)
 	}
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,12 +27,7 @@ func TestACLCommandsAgainstAnAgent(t *testing.T) {
 	n.start()
 
 	run := func(token string, args ...string) (string, error) {
-		cmd := exec.Command(concordBinary(t), args...)
-		cmd.Env = append(os.Environ(), "CONSUL_HTTP_ADDR="+ip+":8500", "CONSUL_HTTP_TOKEN="+token)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
+		return runConcordAt(t, ip+":8500", token, args...)
 	}
 	eventually(t, 30*time.Second, "the agent answers with the management token", func() error {
 		_, err := run(root, "acl", "token", "read", "-self")

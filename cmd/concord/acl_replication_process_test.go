@@ -43,12 +43,7 @@ func TestACLReplicationProcesses(t *testing.T) {
 	s2.start()
 
 	run := func(ip, token string, args ...string) (string, error) {
-		cmd := exec.Command(concordBinary(t), args...)
-		cmd.Env = append(os.Environ(), "CONSUL_HTTP_ADDR="+ip+":8500", "CONSUL_HTTP_TOKEN="+token)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		return out.String(), err
+		return runConcordAt(t, ip+":8500", token, args...)
 	}
 	eventually(t, 60*time.Second, "dc1 answers with the management token", func() error {
 		_, err := run(ip1, root, "acl", "token", "read", "-self")
@@ -106,4 +101,15 @@ func TestACLReplicationProcesses(t *testing.T) {
 			t.Fatalf("a read-only token wrote in dc2 with dc1 down:\n%s", out)
 		}
 	}
+}
+
+// runConcordAt runs the built concord with args against the agent at
+// addr, sending token, and returns its combined output.
+func runConcordAt(t *testing.T, addr, token string, args ...string) (string, error) {
+	cmd := exec.Command(concordBinary(t), args...)
+	cmd.Env = append(os.Environ(), "CONSUL_HTTP_ADDR="+addr, "CONSUL_HTTP_TOKEN="+token)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
 }
