@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/concord-dev/concord/acl"
@@ -39,7 +40,13 @@ type remoteACLs struct {
 	mu       sync.Mutex
 	entries  map[[32]byte]remoteEntry
 	inflight map[[32]byte]*remoteCall
+	// lastWarn (unix nanoseconds) throttles the down_policy warning:
+	// during an outage every request past the TTL asks again.
+	lastWarn atomic.Int64
 }
+
+// downPolicyWarnEvery bounds how often a failed question is logged.
+const downPolicyWarnEvery = 10 * time.Second
 
 // remoteCall is a question to the primary in flight; done closes once
 // e and err are set.
@@ -170,8 +177,10 @@ func (s *Server) fetchRemote(secret string, key [32]byte, cached remoteEntry, ha
 		c.mu.Unlock()
 		return remoteEntry{}, err
 	}
-	s.logger.Warn("cannot resolve a token in the primary datacenter; applying down_policy",
-		"primary", primary, "down_policy", s.cfg.ACLDownPolicy, "error", err)
+	if now, last := time.Now().UnixNano(), c.lastWarn.Load(); now-last >= int64(downPolicyWarnEvery) && c.lastWarn.CompareAndSwap(last, now) {
+		s.logger.Warn("cannot resolve tokens in the primary datacenter; applying down_policy",
+			"primary", primary, "down_policy", s.cfg.ACLDownPolicy, "error", err)
+	}
 	if haveCached && DownPolicyKeepsCache(s.cfg.ACLDownPolicy) {
 		return cached, nil
 	}
