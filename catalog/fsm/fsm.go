@@ -59,6 +59,10 @@ func (f *FSM) State() *state.Store {
 // applying the rest of the log without it would leave this server's state
 // silently different from its peers', which is worse than stopping.
 func (f *FSM) Apply(l *raft.Log) interface{} {
+	return f.applyTo(f.State(), l)
+}
+
+func (f *FSM) applyTo(st *state.Store, l *raft.Log) interface{} {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
@@ -69,7 +73,6 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	ignoreUnknown := t&IgnoreUnknownTypeFlag != 0
 	t &^= IgnoreUnknownTypeFlag
 	body := l.Data[1:]
-	st := f.State()
 
 	switch t {
 	case RegisterRequestType:
