@@ -71,9 +71,6 @@ func raftConfig(cfg *Config, notify chan bool) *raft.Config {
 	rc.SnapshotThreshold = cfg.SnapshotThreshold
 	rc.SnapshotInterval = cfg.SnapshotInterval
 	rc.TrailingLogs = cfg.TrailingLogs
-	// Concurrent writes reach the leader loop in batches of up to
-	// MaxAppendEntries, which the FSM applies in one store commit.
-	rc.BatchApplyCh = true
 	rc.NotifyCh = notify
 	rc.Logger = cfg.Logger.Named("raft")
 	return rc
