@@ -18,51 +18,16 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/concord-profile.XXXXXX")
 OUT=${OUT:-$ROOT/bench-results/profile}
 PROF=${SECONDS_PROF:-10}
 read -r -a IP <<<"${IPS:-127.0.0.61 127.0.0.62 127.0.0.63}"
-declare -a PIDS=()
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	sleep 1
-	for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+EXTRA_CONFIG='{"enable_debug": true, "limits": {"http_max_conns_per_client": 0}}'
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+trap cleanup_cluster EXIT
 trap 'exit 130' INT TERM
-die() { echo "profile.sh: $*" >&2; exit 1; }
 
 cd "$ROOT"
 mkdir -p "$OUT"
-if [ -n "${CONCORD:-}" ]; then cp "$CONCORD" "$TMP/concord"; else go build -o "$TMP/concord" ./cmd/concord; fi
-go build -o "$TMP/concord-bench" ./cmd/concord-bench
-echo '{"enable_debug": true, "limits": {"http_max_conns_per_client": 0}}' >"$TMP/debug.json"
-
-for n in 0 1 2; do
-	ip=${IP[$n]}
-	mkdir -p "$TMP/s$n"
-	"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "p$n" \
-		-config-file "$TMP/debug.json" -bind "$ip" -client "$ip" \
-		-retry-join "${IP[0]}" -retry-join "${IP[1]}" -retry-join "${IP[2]}" \
-		-retry-interval 1s -log-level warn >"$TMP/s$n.log" 2>&1 &
-	PIDS+=("$!")
-done
-
-leader_of() {
-	local out
-	out=$(curl -s -m 2 "http://$1:8500/v1/status/leader" 2>/dev/null) || true
-	out=${out//\"/}
-	echo "${out%:*}"
-}
-deadline=$((SECONDS + 60))
-until [ -n "$(leader_of "${IP[0]}")" ] && [ -n "$(leader_of "${IP[1]}")" ] && [ -n "$(leader_of "${IP[2]}")" ]; do
-	[ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TMP"/s*.log >&2; die "no leader after 60 s"; }
-	sleep 0.5
-done
-LEADER=$(leader_of "${IP[0]}")
-FOLLOWER=${IP[0]}
-[ "$LEADER" = "$FOLLOWER" ] && FOLLOWER=${IP[1]}
-echo "==> leader $LEADER, follower $FOLLOWER" >&2
+build_binaries
+start_cluster
 
 # profile NAME concord-bench-ARGS...: run the load for PROF+4 s and take a
 # PROF-second CPU profile of the leader and the follower in the middle.

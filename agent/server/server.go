@@ -62,6 +62,9 @@ type Server struct {
 
 	aclCache *aclCache
 
+	// readIndexes shares the read-index calls of follower reads.
+	readIndexes *readIndexes
+
 	// sessionTimers run only while this server leads.
 	sessionTimers *sessionTimers
 
@@ -102,6 +105,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}
+	s.readIndexes = newReadIndexes(s.fetchReadIndex)
 	s.registerEndpoints()
 
 	s.stores, err = openRaftStores(cfg)

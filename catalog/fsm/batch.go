@@ -26,5 +26,8 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 			f.StoreConfiguration(l.Index, raft.DecodeConfiguration(l.Data))
 		}
 	}
+	if len(logs) > 0 {
+		f.applied.set(logs[len(logs)-1].Index)
+	}
 	return out
 }

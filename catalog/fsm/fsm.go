@@ -26,6 +26,8 @@ type FSM struct {
 	// configIndex is the Raft index of the newest configuration entry
 	// applied; raft's own GetConfiguration does not report it.
 	configIndex atomic.Uint64
+
+	applied appliedIndex
 }
 
 var _ raft.ConfigurationStore = (*FSM)(nil)
@@ -59,7 +61,9 @@ func (f *FSM) State() *state.Store {
 // applying the rest of the log without it would leave this server's state
 // silently different from its peers', which is worse than stopping.
 func (f *FSM) Apply(l *raft.Log) interface{} {
-	return f.applyTo(f.State(), l)
+	resp := f.applyTo(f.State(), l)
+	f.applied.set(l.Index)
+	return resp
 }
 
 func (f *FSM) applyTo(st *state.Store, l *raft.Log) interface{} {
