@@ -207,7 +207,9 @@ func (s *Server) catalogNodeServices(ctx context.Context, args *catalog.NodeRequ
 }
 
 // read routes a query (leader unless stale) and runs it as a blocking
-// query where it lands.
+// query where it lands. A follower first tries to answer a default or
+// ?consistent read from its own replica through a read index
+// (followerRead), and routes it only when that fails.
 func (s *Server) read(ctx context.Context, method string, q *catalog.QueryOptions, args, reply interface{}, meta *catalog.QueryMeta, fn queryFn) error {
 	if s.readsLocally(q) {
 		if err := s.followerRead(ctx, q, reply, meta, fn); !errors.Is(err, errReadIndex) {
