@@ -23,6 +23,7 @@ const (
 	MethodStatusPeers         = "Status.Peers"                  // *DCRequest, *[]string
 	MethodStatusPing          = "Status.Ping"                   // *struct{}, *struct{}
 	MethodStatusRaftStats     = "Status.RaftStats"              // *struct{}, *RaftStats
+	MethodStatusReadIndex     = "Status.ReadIndex"              // *ReadIndexRequest, *ReadIndexReply
 	MethodOperatorRaftConfig  = "Operator.RaftGetConfiguration" // *DCRequest, *RaftConfigurationResponse
 	MethodOperatorRaftRemove  = "Operator.RaftRemovePeer"       // *RaftRemovePeerRequest, *struct{}
 	// MethodOperatorRaftTransfer hands leadership over; the reply says

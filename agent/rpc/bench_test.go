@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
@@ -38,6 +39,50 @@ func benchmarkCallParallel(b *testing.B, listenOpts, poolOpts []Option) {
 				b.Error(err)
 				return
 			}
+		}
+	})
+}
+
+// BenchmarkCodecPerCall compares, in one run, a codec made for every
+// call (as before codecPool) with one taken from and returned to the
+// pool, over one KV-sized request and reply.
+func BenchmarkCodecPerCall(b *testing.B) {
+	h := newHandle()
+	var buf bytes.Buffer
+	req := &catalog.KeyRequest{Key: "bench/key"}
+	reply := &catalog.IndexedKVEntries{Entries: []*catalog.KVEntry{{Key: "bench/key", Value: make([]byte, 128), ModifyIndex: 7}}}
+	roundTrip := func(b *testing.B, c *msgpackCodec) {
+		if err := c.write(&requestHeader{Method: catalog.MethodKVGet}, req, reply); err != nil {
+			b.Fatal(err)
+		}
+		var hdr requestHeader
+		var a catalog.KeyRequest
+		var r catalog.IndexedKVEntries
+		if err := c.read(&hdr); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.read(&a); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.read(&r); err != nil || len(r.Entries) != 1 {
+			b.Fatalf("%v %+v", err, r)
+		}
+	}
+	b.Run("new-codec-per-call", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf.Reset()
+			roundTrip(b, newCodec(&buf, h))
+		}
+	})
+	b.Run("pooled-codec", func(b *testing.B) {
+		p := newCodecPool(h)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf.Reset()
+			c := p.get(&buf)
+			roundTrip(b, c)
+			p.put(c)
 		}
 	})
 }

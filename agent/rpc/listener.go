@@ -43,6 +43,7 @@ type Listener struct {
 	logger hclog.Logger
 	raft   *RaftLayer
 	handle *codec.MsgpackHandle
+	codecs *codecPool
 	opts   *options
 
 	// mu guards handler, sessions and replyTimeout.
@@ -80,10 +81,12 @@ func Serve(ln net.Listener, advertise net.Addr, logger hclog.Logger, opts ...Opt
 		advertise = &net.TCPAddr{IP: ta.IP, Port: ln.Addr().(*net.TCPAddr).Port}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	h := newHandle()
 	l := &Listener{
 		ln:           ln,
 		logger:       logger,
-		handle:       newHandle(),
+		handle:       h,
+		codecs:       newCodecPool(h),
 		opts:         buildOptions(opts),
 		sessions:     map[*yamux.Session]struct{}{},
 		ctx:          ctx,
@@ -244,10 +247,10 @@ func (l *Listener) serveStream(stream *yamux.Stream, unverified bool) {
 	h, replyTimeout := l.handler, l.replyTimeout
 	l.mu.Unlock()
 	out := &pacedWriter{stream: stream, base: replyTimeout}
-	c := newCodec(struct {
+	c := l.codecs.get(struct {
 		io.Reader
 		io.Writer
-	}{stream, out}, l.handle)
+	}{stream, out})
 	var hdr requestHeader
 	if err := c.read(&hdr); err != nil {
 		return
@@ -303,7 +306,9 @@ func (l *Listener) serveStream(stream *yamux.Stream, unverified bool) {
 	out.begin()
 	if werr := c.write(&resp, reply); werr != nil {
 		l.logger.Debug("rpc reply not delivered", "method", hdr.Method, "error", werr)
+		return
 	}
+	l.codecs.put(c)
 }
 
 // minReplyRate is the slowest a reply may be taken off the wire, in bytes

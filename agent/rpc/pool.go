@@ -27,6 +27,7 @@ type Pool struct {
 	closed   bool
 
 	handle *codec.MsgpackHandle
+	codecs *codecPool
 	opts   *options
 }
 
@@ -38,7 +39,8 @@ type poolEntry struct {
 
 // NewPool returns an empty pool. WithTLS makes it dial through TLS.
 func NewPool(opts ...Option) *Pool {
-	return &Pool{sessions: map[string]*poolEntry{}, handle: newHandle(), opts: buildOptions(opts)}
+	h := newHandle()
+	return &Pool{sessions: map[string]*poolEntry{}, handle: h, codecs: newCodecPool(h), opts: buildOptions(opts)}
 }
 
 // Close tears down every session; calls in flight fail.
@@ -184,7 +186,7 @@ func (p *Pool) Call(ctx context.Context, addr, method string, args, reply interf
 	stop := context.AfterFunc(ctx, func() { stream.SetDeadline(time.Now()) })
 	defer stop()
 
-	c := newCodec(stream, p.handle)
+	c := p.codecs.get(stream)
 	if err := c.write(&requestHeader{Method: method}, args); err != nil {
 		return p.streamErr(ctx, addr, sess, err)
 	}
@@ -194,12 +196,15 @@ func (p *Pool) Call(ctx context.Context, addr, method string, args, reply interf
 	}
 	if resp.Error != "" {
 		var skip interface{}
-		_ = c.read(&skip)
+		if c.read(&skip) == nil {
+			p.codecs.put(c)
+		}
 		return catalog.ErrorFromWire(resp.Error)
 	}
 	if err := c.read(reply); err != nil {
 		return p.streamErr(ctx, addr, sess, err)
 	}
+	p.codecs.put(c)
 	return nil
 }
 

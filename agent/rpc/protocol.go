@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/hashicorp/go-msgpack/v2/codec"
 )
@@ -40,17 +41,57 @@ func newHandle() *codec.MsgpackHandle {
 // msgpackCodec bundles one stream's encoder and decoder.
 type msgpackCodec struct {
 	w   *bufio.Writer
+	r   *bufio.Reader
 	enc *codec.Encoder
 	dec *codec.Decoder
 }
 
 func newCodec(rw io.ReadWriter, h *codec.MsgpackHandle) *msgpackCodec {
 	w := bufio.NewWriterSize(rw, 4096)
+	r := bufio.NewReaderSize(rw, 4096)
 	return &msgpackCodec{
 		w:   w,
+		r:   r,
 		enc: codec.NewEncoder(w, h),
-		dec: codec.NewDecoder(bufio.NewReaderSize(rw, 4096), h),
+		dec: codec.NewDecoder(r, h),
 	}
+}
+
+// codecPool reuses stream codecs across calls. A codec is two 4 KiB
+// buffers plus msgpack's encoder and decoder state, about 10 KiB that
+// every call allocated twice (caller and server) and the garbage
+// collector then had to reclaim; profiles of forwarded calls put
+// allocation and GC at a fifth to a quarter of a server's CPU.
+type codecPool struct {
+	h    *codec.MsgpackHandle
+	pool sync.Pool
+}
+
+func newCodecPool(h *codec.MsgpackHandle) *codecPool {
+	return &codecPool{h: h}
+}
+
+// get returns a codec over rw, reused when one is free.
+func (p *codecPool) get(rw io.ReadWriter) *msgpackCodec {
+	c, ok := p.pool.Get().(*msgpackCodec)
+	if !ok {
+		return newCodec(rw, p.h)
+	}
+	c.w.Reset(rw)
+	c.r.Reset(rw)
+	c.enc.Reset(c.w)
+	c.dec.Reset(c.r)
+	return c
+}
+
+// put returns c for reuse. Only a codec whose call went through without
+// an error comes back: after a failure its buffers and msgpack's state
+// are not worth reasoning about. The stream is dropped from the buffers
+// so the pool does not keep it alive.
+func (p *codecPool) put(c *msgpackCodec) {
+	c.w.Reset(nil)
+	c.r.Reset(nil)
+	p.pool.Put(c)
 }
 
 // write encodes each value and flushes once, so a call is one or two

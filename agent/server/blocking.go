@@ -18,6 +18,12 @@ type queryFn func(ws memdb.WatchSet, st *state.Store) error
 // each time a watched channel fires until the result's index passes the
 // caller's or the wait runs out.
 func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, meta *catalog.QueryMeta, fn queryFn) error {
+	return s.blockingQueryWith(ctx, q, meta, fn, func() error { return s.consistentRead(q) })
+}
+
+// blockingQueryWith is blockingQuery with check, which confirms this
+// server may answer q, made before every run of the query.
+func (s *Server) blockingQueryWith(ctx context.Context, q *catalog.QueryOptions, meta *catalog.QueryMeta, fn queryFn, check func() error) error {
 	var cancel context.CancelFunc
 	if q.MinQueryIndex > 0 {
 		defer s.metrics.BlockingQueryStarted()()
@@ -35,7 +41,7 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 	for {
 		// A check made before a long wait says nothing about the state
 		// the query answers from after it: every run checks again.
-		if err := s.consistentRead(q); err != nil {
+		if err := check(); err != nil {
 			return err
 		}
 		st := s.fsm.State()
@@ -60,7 +66,7 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 			// The wait ran out: answer with what we have, as Consul does.
 			// A caller that went away gets nothing.
 			if cancel != nil && ctx.Err() == context.DeadlineExceeded {
-				if err := s.consistentRead(q); err != nil {
+				if err := check(); err != nil {
 					return err
 				}
 				return s.runOnce(fn, meta)
@@ -79,8 +85,9 @@ func (s *Server) blockingQuery(ctx context.Context, q *catalog.QueryOptions, met
 // server for ?stale; for a default read, a server that Raft still has as
 // leader (it steps down once its lease runs out without a quorum) and
 // that is ready for its term; for ?consistent, also a quorum round
-// (VerifyLeader), as Consul does. errNotLeader sends the caller's route
-// to whichever server leads now.
+// (VerifyLeader), as Consul does; for both, a leader whose FSM has
+// applied its read index (leaderCaughtUp). errNotLeader sends the
+// caller's route to whichever server leads now.
 func (s *Server) consistentRead(q *catalog.QueryOptions) error {
 	if q.AllowStale && !q.RequireConsistent {
 		return nil
@@ -93,7 +100,7 @@ func (s *Server) consistentRead(q *catalog.QueryOptions) error {
 			return errNotLeader
 		}
 	}
-	return nil
+	return s.leaderCaughtUp()
 }
 
 func (s *Server) runOnce(fn queryFn, meta *catalog.QueryMeta) error {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/concord-dev/concord/catalog"
@@ -210,8 +211,15 @@ func (s *Server) catalogNodeServices(ctx context.Context, args *catalog.NodeRequ
 }
 
 // read routes a query (leader unless stale) and runs it as a blocking
-// query where it lands.
+// query where it lands. A follower first tries to answer a default or
+// ?consistent read from its own replica through a read index
+// (followerRead), and routes it only when that fails.
 func (s *Server) read(ctx context.Context, method string, q *catalog.QueryOptions, args, reply interface{}, meta *catalog.QueryMeta, fn queryFn) error {
+	if s.readsLocally(q) {
+		if err := s.followerRead(ctx, q, reply, meta, fn); !errors.Is(err, errReadIndex) {
+			return err
+		}
+	}
 	return s.route(ctx, method, q.Datacenter, q.AllowStale, false, args, reply, func() error {
 		return s.blockingQuery(ctx, q, meta, fn)
 	})

@@ -24,6 +24,7 @@ func (s *Server) registerEndpoints() {
 	handle(m, catalog.MethodStatusPeers, s.statusPeers)
 	handle(m, catalog.MethodStatusPing, s.statusPing)
 	handle(m, catalog.MethodStatusRaftStats, s.statusRaftStats)
+	handle(m, catalog.MethodStatusReadIndex, s.statusReadIndex)
 	handle(m, catalog.MethodOperatorRaftConfig, s.operatorRaftConfig)
 	handle(m, catalog.MethodOperatorRaftRemove, s.operatorRaftRemovePeer)
 	handle(m, catalog.MethodOperatorRaftTransfer, s.operatorRaftTransfer)

@@ -92,10 +92,14 @@ func (f timedFSM) Apply(l *raft.Log) interface{} {
 	}
 	start := time.Now()
 	resp := f.FSM.Apply(l)
-	name, ok := fsmTypeNames[fsm.MessageType(l.Data[0])&^fsm.IgnoreUnknownTypeFlag]
-	if !ok {
-		name = "other"
-	}
-	f.metrics.FSMApplied(name, time.Since(start))
+	f.metrics.FSMApplied(fsmTypeName(l), time.Since(start))
 	return resp
+}
+
+// fsmTypeName labels a command entry (non-empty Data) for the timings.
+func fsmTypeName(l *raft.Log) string {
+	if name, ok := fsmTypeNames[fsm.MessageType(l.Data[0])&^fsm.IgnoreUnknownTypeFlag]; ok {
+		return name
+	}
+	return "other"
 }

@@ -105,6 +105,9 @@ type Server struct {
 	// replace it.
 	askPrimary func(ctx context.Context, secret string) (*catalog.ACLIdentity, error)
 
+	// readIndexes shares the read-index calls of follower reads.
+	readIndexes *readIndexes
+
 	// sessionTimers run only while this server leads.
 	sessionTimers *sessionTimers
 
@@ -170,6 +173,7 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 	if s.remote.newPool == nil {
 		s.remote.newPool = func(string) *rpc.Pool { return rpc.NewPool() }
 	}
+	s.readIndexes = newReadIndexes(s.fetchReadIndex)
 	s.registerEndpoints()
 
 	s.stores, err = openRaftStores(cfg)

@@ -26,6 +26,8 @@ type FSM struct {
 	// configIndex is the Raft index of the newest configuration entry
 	// applied; raft's own GetConfiguration does not report it.
 	configIndex atomic.Uint64
+
+	applied appliedIndex
 }
 
 var _ raft.ConfigurationStore = (*FSM)(nil)
@@ -59,6 +61,12 @@ func (f *FSM) State() *state.Store {
 // applying the rest of the log without it would leave this server's state
 // silently different from its peers', which is worse than stopping.
 func (f *FSM) Apply(l *raft.Log) interface{} {
+	resp := f.applyTo(f.State(), l)
+	f.applied.set(l.Index)
+	return resp
+}
+
+func (f *FSM) applyTo(st *state.Store, l *raft.Log) interface{} {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
@@ -69,7 +77,6 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 	ignoreUnknown := t&IgnoreUnknownTypeFlag != 0
 	t &^= IgnoreUnknownTypeFlag
 	body := l.Data[1:]
-	st := f.State()
 
 	switch t {
 	case RegisterRequestType:

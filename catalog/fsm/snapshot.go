@@ -166,6 +166,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	old := f.state
 	f.state = st
 	f.mu.Unlock()
+	// Restore does not learn the snapshot's Raft index; the newest write
+	// in it is a lower bound, which can only make a follower read wait
+	// for the next entry, never answer too early.
+	f.applied.set(st.LastIndex())
 	old.Abandon()
 	return nil
 }

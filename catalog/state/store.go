@@ -18,6 +18,9 @@ const watchLimit = 2048
 type Store struct {
 	db *memdb.MemDB
 
+	// batch is set while Batch runs; only the writer reads it.
+	batch *batch
+
 	abandonOnce sync.Once
 	abandonCh   chan struct{}
 }

@@ -36,8 +36,8 @@ func (s *Store) ACLBootstrapIndex() uint64 {
 // ACLBootstrap stores the first management token, once: a later call
 // succeeds only with resetIndex equal to the previous bootstrap's index.
 func (s *Store) ACLBootstrap(idx, resetIndex uint64, token *catalog.ACLToken) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if prev := maxIndex(txn, aclBootstrapKey); prev != 0 && prev != resetIndex {
 		return &ErrACLBootstrapped{ResetIndex: prev}
 	}
@@ -47,19 +47,19 @@ func (s *Store) ACLBootstrap(idx, resetIndex uint64, token *catalog.ACLToken) er
 	if err := txn.Insert(TableIndex, &IndexEntry{Key: aclBootstrapKey, Value: idx}); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
 // ACLTokenSet creates or replaces a token. Policy and role links are
 // resolved by ID or name and must exist.
 func (s *Store) ACLTokenSet(idx uint64, token *catalog.ACLToken) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := aclTokenSetTxn(txn, idx, token); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -150,8 +150,8 @@ func (s *Store) ACLTokenDelete(idx uint64, accessorID string) error {
 }
 
 func (s *Store) aclDelete(idx uint64, table, id string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	raw, err := txn.First(table, indexID, id)
 	if err != nil || raw == nil {
 		return err
@@ -162,7 +162,7 @@ func (s *Store) aclDelete(idx uint64, table, id string) error {
 	if err := indexUpdate(txn, idx, table); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

@@ -10,8 +10,8 @@ func (s *Store) ACLPolicySet(idx uint64, in *catalog.ACLPolicy) error {
 	if in == nil || in.ID == "" || in.Name == "" {
 		return badRequest("a policy needs an ID and a Name")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	p := *in
 	if err := setNamedTxn(txn, idx, TableACLPolicies, "policy", p.ID, p.Name, &p.CreateIndex, &p.ModifyIndex, &p); err != nil {
 		return err
@@ -20,7 +20,7 @@ func (s *Store) ACLPolicySet(idx uint64, in *catalog.ACLPolicy) error {
 	if err := relinkTxn(txn, idx, p.ID, p.Name); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -30,8 +30,8 @@ func (s *Store) ACLRoleSet(idx uint64, in *catalog.ACLRole) error {
 	if in == nil || in.ID == "" || in.Name == "" {
 		return badRequest("a role needs an ID and a Name")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	r := *in
 	var err error
 	if r.Policies, err = resolveLinks(txn, TableACLPolicies, "policy", in.Policies); err != nil {
@@ -40,7 +40,7 @@ func (s *Store) ACLRoleSet(idx uint64, in *catalog.ACLRole) error {
 	if err := setNamedTxn(txn, idx, TableACLRoles, "role", r.ID, r.Name, &r.CreateIndex, &r.ModifyIndex, &r); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -122,8 +122,8 @@ func renamed(links []catalog.ACLLink, id, name string) ([]catalog.ACLLink, bool)
 
 // ACLPolicyDelete removes a policy and every link to it.
 func (s *Store) ACLPolicyDelete(idx uint64, id string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	raw, err := txn.First(TableACLPolicies, indexID, id)
 	if err != nil || raw == nil {
 		return err
@@ -137,14 +137,14 @@ func (s *Store) ACLPolicyDelete(idx uint64, id string) error {
 	if err := indexUpdate(txn, idx, TableACLPolicies); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
 // ACLRoleDelete removes a role and every token link to it.
 func (s *Store) ACLRoleDelete(idx uint64, id string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	raw, err := txn.First(TableACLRoles, indexID, id)
 	if err != nil || raw == nil {
 		return err
@@ -158,7 +158,7 @@ func (s *Store) ACLRoleDelete(idx uint64, id string) error {
 	if err := indexUpdate(txn, idx, TableACLRoles); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

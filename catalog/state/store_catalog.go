@@ -17,12 +17,12 @@ func (s *Store) EnsureRegistration(idx uint64, now time.Time, req *catalog.Regis
 	if req == nil {
 		return badRequest("missing registration")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := ensureRegistrationTxn(txn, idx, now, req); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -76,12 +76,12 @@ func (s *Store) EnsureNode(idx uint64, now time.Time, n *catalog.Node) error {
 	own := *n
 	own.TaggedAddresses = copyStringMap(n.TaggedAddresses)
 	own.Meta = copyStringMap(n.Meta)
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := ensureNodeTxn(txn, idx, now, &own); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -155,12 +155,12 @@ func ensureNodeTxn(txn *memdb.Txn, idx uint64, now time.Time, n *catalog.Node) e
 // DeleteNode removes a node with its services and checks. An unknown node is
 // not an error.
 func (s *Store) DeleteNode(idx uint64, now time.Time, node string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := deleteNodeTxn(txn, idx, now, node); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -300,12 +300,12 @@ func refreshServiceChecksTxn(txn *memdb.Txn, idx uint64, svc *catalog.ServiceNod
 // DeleteService removes one service instance and the checks bound to it.
 // An unknown service is not an error.
 func (s *Store) DeleteService(idx uint64, now time.Time, node, serviceID string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := deleteServiceTxn(txn, idx, now, node, serviceID); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

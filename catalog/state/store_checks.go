@@ -107,8 +107,8 @@ func checkServiceKeys(txn *memdb.Txn, hc *catalog.HealthCheck) ([]string, error)
 // DeleteCheck removes one check and ends the sessions tied to it. An
 // unknown check is not an error.
 func (s *Store) DeleteCheck(idx uint64, now time.Time, node, checkID string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	hc, err := getCheckTxn(txn, node, checkID)
 	if err != nil || hc == nil {
 		return err
@@ -126,6 +126,6 @@ func (s *Store) DeleteCheck(idx uint64, now time.Time, node, checkID string) err
 	if err := indexUpdate(txn, idx, append(keys, TableChecks)...); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }

@@ -13,12 +13,12 @@ func (s *Store) KVSet(idx uint64, e *catalog.KVEntry) error {
 	if e == nil {
 		return badRequest("missing KV entry")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := kvSetTxn(txn, idx, e); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -28,13 +28,13 @@ func (s *Store) KVSetCAS(idx uint64, e *catalog.KVEntry) (bool, error) {
 	if e == nil {
 		return false, badRequest("missing KV entry")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	ok, err := kvSetCASTxn(txn, idx, e)
 	if err != nil || !ok {
 		return false, err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return true, nil
 }
 
@@ -47,13 +47,13 @@ func (s *Store) KVLock(idx uint64, e *catalog.KVEntry) (bool, error) {
 	if e == nil {
 		return false, badRequest("missing KV entry")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	ok, err := kvLockTxn(txn, idx, e)
 	if err != nil || !ok {
 		return false, err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return true, nil
 }
 
@@ -63,13 +63,13 @@ func (s *Store) KVUnlock(idx uint64, e *catalog.KVEntry) (bool, error) {
 	if e == nil {
 		return false, badRequest("missing KV entry")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	ok, err := kvUnlockTxn(txn, idx, e)
 	if err != nil || !ok {
 		return false, err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return true, nil
 }
 
@@ -149,12 +149,12 @@ func copyEntry(in *catalog.KVEntry) *catalog.KVEntry {
 
 // KVDelete removes a key, leaving a tombstone. A missing key is a no-op.
 func (s *Store) KVDelete(idx uint64, key string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := kvDeleteTxn(txn, idx, key); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -162,24 +162,24 @@ func (s *Store) KVDelete(idx uint64, key string) error {
 // whether the key is now gone; as in Consul, a key that is already absent
 // counts as deleted.
 func (s *Store) KVDeleteCAS(idx uint64, cas uint64, key string) (bool, error) {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	ok, err := kvDeleteCASTxn(txn, idx, cas, key)
 	if err != nil || !ok {
 		return ok, err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return true, nil
 }
 
 // KVDeleteTree removes every key under prefix, leaving a tombstone for each.
 func (s *Store) KVDeleteTree(idx uint64, prefix string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := kvDeleteTreeTxn(txn, idx, prefix); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -188,8 +188,8 @@ func (s *Store) KVDeleteTree(idx uint64, prefix string) error {
 // their indexes do not rise (see prefixIndex), so none of them answers.
 // Nothing due means nothing written.
 func (s *Store) ReapTombstones(idx uint64) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	iter, err := txn.Get(TableTombstones, indexReap)
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func (s *Store) ReapTombstones(idx uint64) error {
 			return err
 		}
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

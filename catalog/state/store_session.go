@@ -18,12 +18,12 @@ func (s *Store) SessionCreate(idx uint64, sess *catalog.Session) error {
 	if sess == nil {
 		return badRequest("missing session")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := sessionCreateTxn(txn, idx, sess); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
@@ -81,12 +81,12 @@ func sessionCreateTxn(txn *memdb.Txn, idx uint64, in *catalog.Session) error {
 // as its Behavior says and starting their lock-delay at now, the instant
 // carried by the Raft command. An unknown session is not an error.
 func (s *Store) SessionDestroy(idx uint64, now time.Time, id string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	if err := sessionDestroyTxn(txn, idx, now, id); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

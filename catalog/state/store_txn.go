@@ -15,13 +15,13 @@ func (s *Store) TxnRW(idx uint64, ops catalog.TxnOps) ([]*catalog.TxnResult, []*
 	if errs := checkTxnSize(ops); errs != nil {
 		return nil, errs
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	results, errs := runTxn(txn, idx, ops, true)
 	if errs != nil {
 		return nil, errs
 	}
-	txn.Commit()
+	s.commit(txn)
 	return results, nil
 }
 
