@@ -11,6 +11,7 @@ import (
 	"github.com/concord-dev/concord/catalog"
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/raft"
+	"github.com/hashicorp/serf/coordinate"
 )
 
 // batchLog is a log mixing every kind of command with entries that fail
@@ -57,6 +58,19 @@ func batchLog(t *testing.T) []*raft.Log {
 	add(SessionRequestType, &catalog.SessionRequest{Op: catalog.SessionDestroy, Session: catalog.Session{ID: "s1"}})
 	conf := raft.Configuration{Servers: []raft.Server{{ID: "x", Address: "127.0.0.1:8300", Suffrage: raft.Voter}}}
 	logs = append(logs, &raft.Log{Index: uint64(len(logs) + 1), Type: raft.LogConfiguration, Data: raft.EncodeConfiguration(conf)})
+	// The other writers of the store: autopilot's configuration (one
+	// check-and-set wins, one loses), network coordinates, prepared
+	// queries (one created, one refused for a duplicate name, one
+	// deleted) and ACL policies.
+	add(AutopilotRequestType, &catalog.AutopilotSetRequest{Config: catalog.AutopilotConfig{MinQuorum: 3}})
+	add(AutopilotRequestType, &catalog.AutopilotSetRequest{Config: catalog.AutopilotConfig{MinQuorum: 5, ModifyIndex: 1}, CAS: true})
+	add(CoordinateBatchUpdateType, catalog.Coordinates{{Node: "n1", Coord: coordinate.NewCoordinate(coordinate.DefaultConfig())}})
+	add(PreparedQueryRequestType, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryCreate,
+		Query: catalog.PreparedQuery{ID: "q1", Name: "geo", Service: catalog.ServiceQuery{Service: "web"}}})
+	add(PreparedQueryRequestType, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryCreate,
+		Query: catalog.PreparedQuery{ID: "q2", Name: "geo", Service: catalog.ServiceQuery{Service: "web"}}})
+	add(PreparedQueryRequestType, &catalog.PreparedQueryRequest{Op: catalog.PreparedQueryDelete, Query: catalog.PreparedQuery{ID: "q1"}})
+	add(ACLRequestType, &catalog.ACLRequest{Create: true, Op: catalog.ACLPolicySet, Policy: &catalog.ACLPolicy{ID: "p1", Name: "ops", Rules: `key_prefix "" { policy = "read" }`}})
 	add(KVSRequestType, kv(catalog.KVSet, "c", "3", 0))
 	return logs
 }

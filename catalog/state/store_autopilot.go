@@ -43,8 +43,8 @@ func (s *Store) AutopilotSetConfig(idx uint64, c *catalog.AutopilotConfig, cas b
 	if c == nil {
 		return false, badRequest("missing autopilot configuration")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	raw, err := txn.First(TableAutopilot, indexID, autopilotRowID)
 	if err != nil {
 		return false, fmt.Errorf("reading autopilot configuration: %w", err)
@@ -66,7 +66,7 @@ func (s *Store) AutopilotSetConfig(idx uint64, c *catalog.AutopilotConfig, cas b
 	if err := indexUpdate(txn, idx, TableAutopilot); err != nil {
 		return false, err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return true, nil
 }
 

@@ -12,8 +12,8 @@ import (
 // may send its coordinate before its node is registered, or after it was
 // removed, and a row without a node would never be cleaned up.
 func (s *Store) CoordinateBatchUpdate(idx uint64, updates catalog.Coordinates) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	changed := false
 	for _, u := range updates {
 		if u == nil || u.Coord == nil {
@@ -38,7 +38,7 @@ func (s *Store) CoordinateBatchUpdate(idx uint64, updates catalog.Coordinates) e
 	if err := indexUpdate(txn, idx, TableCoordinates); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 

@@ -15,8 +15,8 @@ func (s *Store) PreparedQuerySet(idx uint64, q *catalog.PreparedQuery) error {
 	if q == nil || q.ID == "" {
 		return badRequest("missing prepared query ID")
 	}
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	existing, err := getPreparedQueryTxn(txn, q.ID)
 	if err != nil {
 		return err
@@ -66,14 +66,14 @@ func (s *Store) PreparedQuerySet(idx uint64, q *catalog.PreparedQuery) error {
 	if err := indexUpdate(txn, idx, TablePreparedQueries); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
 // PreparedQueryDelete removes a query; an unknown ID is not an error.
 func (s *Store) PreparedQueryDelete(idx uint64, id string) error {
-	txn := s.db.Txn(true)
-	defer txn.Abort()
+	txn := s.writeTxn()
+	defer s.abort(txn)
 	q, err := getPreparedQueryTxn(txn, id)
 	if err != nil || q == nil {
 		return err
@@ -84,7 +84,7 @@ func (s *Store) PreparedQueryDelete(idx uint64, id string) error {
 	if err := indexUpdate(txn, idx, TablePreparedQueries); err != nil {
 		return err
 	}
-	txn.Commit()
+	s.commit(txn)
 	return nil
 }
 
