@@ -550,13 +550,24 @@ func partitionFault(t *testing.T, name string, network *agenttest.Faults, sc, vc
 		}
 		return nil
 	})
-	agenttest.WaitFor(t, 60*time.Second, name+"'s contender holding the lock again", func() error {
+	// A session needs the node's serfHealth passing. The leader sets it
+	// on the member's alive event, and its full reconcile (every 60 s)
+	// repairs a missed one, so the bound covers one reconcile interval.
+	agenttest.WaitFor(t, 100*time.Second, name+"'s contender holding the lock again", func() error {
 		for _, h := range log.all() {
 			if h.who == name && h.start.After(healedAt) {
 				return nil
 			}
 		}
-		return fmt.Errorf("%s has not held the lock since the heal", name)
+		serf := "unknown"
+		if checks, _, err := sc.Health().Node(name, nil); err == nil {
+			for _, c := range checks {
+				if c.CheckID == "serfHealth" {
+					serf = c.Status
+				}
+			}
+		}
+		return fmt.Errorf("%s has not held the lock since the heal (its serfHealth on the servers: %s)", name, serf)
 	})
 	t.Logf("partition of %s healed: alive again and holding the lock %v after the heal", name, time.Since(healedAt).Round(10*time.Millisecond))
 }
