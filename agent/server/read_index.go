@@ -60,7 +60,39 @@ func (s *Server) statusReadIndex(ctx context.Context, args *catalog.ReadIndexReq
 // below the commit index: the FSM never sees raft's no-op and barrier
 // entries, so a replica's applied index would never reach one of those.
 func (s *Server) visibleCommitIndex() (uint64, error) {
-	idx := s.raft.CommitIndex()
+	commit := s.raft.CommitIndex()
+	if idx, ok := s.visible.get(commit); ok {
+		return idx, nil
+	}
+	idx, err := s.walkToVisible(commit)
+	if err == nil {
+		s.visible.set(commit, idx)
+	}
+	return idx, err
+}
+
+// visibleIndexCache remembers the answer of visibleCommitIndex for the
+// commit index it was computed at: every read at the leader asks, and the
+// answer changes only when the commit index does.
+type visibleIndexCache struct {
+	mu             sync.Mutex
+	commit, result uint64
+}
+
+func (c *visibleIndexCache) get(commit uint64) (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.result, commit != 0 && c.commit == commit
+}
+
+func (c *visibleIndexCache) set(commit, result uint64) {
+	c.mu.Lock()
+	c.commit, c.result = commit, result
+	c.mu.Unlock()
+}
+
+// walkToVisible walks back from idx to the newest entry the FSM sees.
+func (s *Server) walkToVisible(idx uint64) (uint64, error) {
 	var l raft.Log
 	for n := 0; n < readIndexMaxWalk && idx > 0; n++ {
 		if err := s.stores.logs.GetLog(idx, &l); err != nil {

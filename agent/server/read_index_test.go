@@ -132,3 +132,17 @@ func TestReadIndexesKeepModesApart(t *testing.T) {
 		t.Fatalf("consistent: %d", idx)
 	}
 }
+
+func TestVisibleIndexCacheAnswersOnlyForItsCommitIndex(t *testing.T) {
+	var c visibleIndexCache
+	if _, ok := c.get(0); ok {
+		t.Fatal("an empty cache answered for commit index 0")
+	}
+	c.set(12, 10)
+	if idx, ok := c.get(12); !ok || idx != 10 {
+		t.Fatalf("get(12) = %d, %v; want 10, true", idx, ok)
+	}
+	if _, ok := c.get(13); ok {
+		t.Fatal("the cache answered for a commit index it was not computed at")
+	}
+}

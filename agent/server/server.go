@@ -107,6 +107,9 @@ type Server struct {
 
 	// readIndexes shares the read-index calls of follower reads.
 	readIndexes *readIndexes
+	// visible caches visibleCommitIndex for one commit index, so reads
+	// at the leader do not read the Raft log while nothing commits.
+	visible visibleIndexCache
 
 	// sessionTimers run only while this server leads.
 	sessionTimers *sessionTimers
