@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh: a 3-server cluster on three loopback addresses for the
 # bench scripts that source it (profile.sh, follower.sh). The caller sets
 # TMP (a fresh directory), IP (an array of three addresses) and EXTRA_CONFIG
@@ -29,18 +30,28 @@ build_binaries() {
 	go build -o "$TMP/concord-bench" ./cmd/concord-bench
 }
 
+# start_server N: starts (or restarts, keeping its data) server N of the
+# three; its pid is SERVER_PID[N].
+declare -a SERVER_PID=()
+start_server() {
+	local n=$1 ip=${IP[$1]}
+	mkdir -p "$TMP/s$n"
+	"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "b$n" \
+		-config-file "$TMP/extra.json" -bind "$ip" -client "$ip" \
+		-retry-join "${IP[0]}" -retry-join "${IP[1]}" -retry-join "${IP[2]}" \
+		-retry-interval 1s -log-level warn >>"$TMP/s$n.log" 2>&1 &
+	# shellcheck disable=SC2034 # read by the scripts that source this file
+	SERVER_PID[n]=$!
+	PIDS+=("$!")
+}
+
 start_cluster() {
 	echo "${EXTRA_CONFIG:-{\}}" >"$TMP/extra.json"
 	local n ip
 	for n in 0 1 2; do
 		ip=${IP[$n]}
 		curl -s -m 1 -o /dev/null "http://$ip:8500/v1/status/leader" && die "something already answers on $ip:8500"
-		mkdir -p "$TMP/s$n"
-		"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "b$n" \
-			-config-file "$TMP/extra.json" -bind "$ip" -client "$ip" \
-			-retry-join "${IP[0]}" -retry-join "${IP[1]}" -retry-join "${IP[2]}" \
-			-retry-interval 1s -log-level warn >"$TMP/s$n.log" 2>&1 &
-		PIDS+=("$!")
+		start_server "$n"
 	done
 	local deadline=$((SECONDS + 60))
 	until [ -n "$(leader_of "${IP[0]}")" ] && [ -n "$(leader_of "${IP[1]}")" ] && [ -n "$(leader_of "${IP[2]}")" ]; do

@@ -46,13 +46,16 @@ type WatchResult struct {
 
 // Fanout holds milliseconds until a share of the watchers returned.
 type Fanout struct {
-	P50  float64 `json:"p50"`
-	P99  float64 `json:"p99"`
-	P100 float64 `json:"p100"`
+	// First is the first watcher's return: what the fan-out waits for
+	// before any answer is written (the replica applying the write).
+	First float64 `json:"first"`
+	P50   float64 `json:"p50"`
+	P99   float64 `json:"p99"`
+	P100  float64 `json:"p100"`
 }
 
 func (f Fanout) String() string {
-	return fmt.Sprintf("50%% %s  99%% %s  100%% %s", fmtMS(f.P50), fmtMS(f.P99), fmtMS(f.P100))
+	return fmt.Sprintf("first %s  50%% %s  99%% %s  100%% %s", fmtMS(f.First), fmtMS(f.P50), fmtMS(f.P99), fmtMS(f.P100))
 }
 
 // fanout reads the share quantiles over n watchers from the sorted times
@@ -65,7 +68,11 @@ func fanout(sorted []time.Duration, n int) Fanout {
 		}
 		return ms(sorted[rank-1])
 	}
-	return Fanout{P50: at(0.5), P99: at(0.99), P100: at(1)}
+	first := -1.0
+	if len(sorted) > 0 {
+		first = ms(sorted[0])
+	}
+	return Fanout{First: first, P50: at(0.5), P99: at(0.99), P100: at(1)}
 }
 
 func (w *WatchResult) rows() []row {
