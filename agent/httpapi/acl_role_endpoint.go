@@ -99,7 +99,7 @@ func (s *Server) aclRoleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	args := catalog.ACLListRequest{QueryOptions: opts, Policy: r.URL.Query().Get("policy")}
+	args := catalog.ACLListRequest{QueryOptions: opts, Policy: params(r).Get("policy")}
 	var out catalog.IndexedACLRoles
 	if err := s.agent.RPC(r.Context(), catalog.MethodACLRoleList, &args, &out); err != nil {
 		return err

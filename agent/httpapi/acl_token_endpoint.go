@@ -190,7 +190,7 @@ func (s *Server) aclTokenList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q := params(r)
 	args := catalog.ACLListRequest{QueryOptions: opts, Policy: q.Get("policy"), Role: q.Get("role")}
 	var out catalog.IndexedACLTokens
 	if err := s.agent.RPC(r.Context(), catalog.MethodACLTokenList, &args, &out); err != nil {

@@ -146,7 +146,7 @@ func (s *Server) agentCheckTTL(status string) handlerFunc {
 		if err := s.checkWriteAllowed(r, id); err != nil {
 			return err
 		}
-		if err := s.agent.UpdateTTLCheck(id, status, r.URL.Query().Get("note")); err != nil {
+		if err := s.agent.UpdateTTLCheck(id, status, params(r).Get("note")); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusOK)

@@ -117,7 +117,7 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 // members included, or with ?wan=1 the WAN pool (empty on a client agent,
 // as from Consul).
 func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q := params(r)
 	if q.Get("filter") != "" {
 		return badRequest("?filter expressions are not supported yet")
 	}
@@ -159,7 +159,7 @@ func (s *Server) agentJoin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	join := s.agent.Join
-	if boolParam(r.URL.Query(), "wan") {
+	if boolParam(params(r), "wan") {
 		join = s.agent.JoinWAN
 	}
 	n, err := join([]string{addr})
@@ -198,7 +198,7 @@ func (s *Server) agentForceLeave(w http.ResponseWriter, r *http.Request) error {
 	if node == "" {
 		return badRequest("Missing node name")
 	}
-	q := r.URL.Query()
+	q := params(r)
 	if err := s.allow(r, func(a acl.Authorizer) bool { return a.OperatorWrite() }); err != nil {
 		return err
 	}

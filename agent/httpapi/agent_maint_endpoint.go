@@ -10,7 +10,7 @@ import (
 
 // maintParams reads ?enable (required: true or false) and ?reason.
 func maintParams(r *http.Request) (enable bool, reason string, err error) {
-	q := r.URL.Query()
+	q := params(r)
 	if !hasParam(q, "enable") || q.Get("enable") == "" {
 		return false, "", badRequest("Missing value for enable")
 	}

@@ -26,7 +26,7 @@ func (s *Server) agentMonitor(w http.ResponseWriter, r *http.Request) error {
 		writeText(w, http.StatusNotFound, "this agent's log cannot be monitored")
 		return nil
 	}
-	q := r.URL.Query()
+	q := params(r)
 	name := q.Get("loglevel")
 	if name == "" {
 		name = "info"

@@ -52,7 +52,7 @@ func (s *Server) renderAgentService(ns *catalog.NodeService) *localServiceJSON {
 // filterParam compiles ?filter; nil when there is none. A malformed
 // expression is a 400 with the parser's message, as Consul answers.
 func filterParam(r *http.Request) (*bexpr.Filter, error) {
-	expr := r.URL.Query().Get("filter")
+	expr := params(r).Get("filter")
 	if expr == "" {
 		return nil, nil
 	}
@@ -146,7 +146,7 @@ func contentHash(svc *localServiceJSON) (string, error) {
 // registerOptions reads ?replace-existing-checks and the request's token.
 func registerOptions(r *http.Request) RegisterOptions {
 	return RegisterOptions{
-		ReplaceExistingChecks: boolParam(r.URL.Query(), "replace-existing-checks"),
+		ReplaceExistingChecks: boolParam(params(r), "replace-existing-checks"),
 		Token:                 requestToken(r),
 	}
 }

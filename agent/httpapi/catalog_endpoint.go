@@ -166,7 +166,7 @@ func (s *Server) readNodes(r *http.Request, opts catalog.QueryOptions) ([]*catal
 	if err := s.agent.RPC(r.Context(), catalog.MethodCatalogNodes, &catalog.DCRequest{QueryOptions: opts}, &out); err != nil {
 		return nil, catalog.QueryMeta{}, err
 	}
-	filter := nodeMetaFilter(r.URL.Query())
+	filter := nodeMetaFilter(params(r))
 	nodes := make([]*catalog.Node, 0, len(out.Nodes))
 	for _, n := range out.Nodes {
 		if n != nil && metaMatches(n.Meta, filter) {
@@ -190,7 +190,7 @@ func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	services := out.Services
-	if filter := nodeMetaFilter(r.URL.Query()); filter != nil {
+	if filter := nodeMetaFilter(params(r)); filter != nil {
 		if services, err = s.servicesOnNodes(r, opts, filter); err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (s *Server) catalogServiceNodes(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q := params(r)
 	args := &catalog.ServiceRequest{QueryOptions: opts, ServiceName: name, Tags: q["tag"]}
 	var out catalog.IndexedServiceNodes
 	if err := s.agent.RPC(r.Context(), catalog.MethodCatalogServiceNodes, args, &out); err != nil {

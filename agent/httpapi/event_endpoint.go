@@ -61,7 +61,7 @@ func (s *Server) eventFire(w http.ResponseWriter, r *http.Request) error {
 	if len(payload) == 0 {
 		payload = nil
 	}
-	q := r.URL.Query()
+	q := params(r)
 	ev := lan.UserEvent{
 		Name:          name,
 		Payload:       payload,
@@ -93,7 +93,7 @@ func (s *Server) eventList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	name := r.URL.Query().Get("name")
+	name := params(r).Get("name")
 	var timeout <-chan time.Time
 	if opts.MinQueryIndex > 0 {
 		timer := time.NewTimer(opts.MaxQueryTime)

@@ -101,7 +101,7 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	q := params(r)
 	passing, err := truthyParam(q, "passing")
 	if err != nil {
 		return err
@@ -228,7 +228,7 @@ func (s *Server) healthServiceChecks(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	args := &catalog.ServiceRequest{QueryOptions: opts, ServiceName: name, NodeMetaFilters: nodeMetaFilter(r.URL.Query())}
+	args := &catalog.ServiceRequest{QueryOptions: opts, ServiceName: name, NodeMetaFilters: nodeMetaFilter(params(r))}
 	return s.serveChecks(w, r, opts, catalog.MethodHealthServiceChecks, args)
 }
 
@@ -261,7 +261,7 @@ func (s *Server) healthState(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	args := &catalog.ChecksInStateRequest{QueryOptions: opts, State: state, NodeMetaFilters: nodeMetaFilter(r.URL.Query())}
+	args := &catalog.ChecksInStateRequest{QueryOptions: opts, State: state, NodeMetaFilters: nodeMetaFilter(params(r))}
 	return s.serveChecks(w, r, opts, catalog.MethodHealthChecksInState, args)
 }
 

@@ -62,7 +62,7 @@ func (s *Server) kv(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodDelete:
 		return s.kvDelete(w, r, key)
 	}
-	if hasParam(r.URL.Query(), "keys") {
+	if hasParam(params(r), "keys") {
 		return s.kvKeys(w, r, key)
 	}
 	return s.kvGet(w, r, key)
@@ -72,7 +72,7 @@ func (s *Server) kv(w http.ResponseWriter, r *http.Request) error {
 // found is a 404 with an empty body that still carries X-Consul-Index, so a
 // client can block on a key that does not exist yet.
 func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error {
-	q := r.URL.Query()
+	q := params(r)
 	opts, err := s.queryOptions(r, true)
 	if err != nil {
 		return err
@@ -113,6 +113,10 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request, key string) error
 		_, _ = w.Write(value)
 		return nil
 	}
+	if !hasParam(q, "pretty") {
+		s.writeKVPairs(w, entries)
+		return nil
+	}
 	var pair kvPairJSON
 	return writeJSONArray(w, r, http.StatusOK, len(entries), func(i int) interface{} {
 		pair = kvPairOf(entries[i])
@@ -141,7 +145,7 @@ func withoutNil(entries []*catalog.KVEntry) []*catalog.KVEntry {
 
 // kvKeys lists key names under a prefix, folded at ?separator.
 func (s *Server) kvKeys(w http.ResponseWriter, r *http.Request, prefix string) error {
-	q := r.URL.Query()
+	q := params(r)
 	opts, err := s.queryOptions(r, true)
 	if err != nil {
 		return err
@@ -187,7 +191,7 @@ func conflicting(q url.Values, flags ...string) error {
 // that also writes the value. The answer is true, or for the conditional
 // forms whether it happened.
 func (s *Server) kvPut(w http.ResponseWriter, r *http.Request, key string) error {
-	q := r.URL.Query()
+	q := params(r)
 	if key == "" {
 		return badRequest("Missing key name")
 	}
@@ -317,7 +321,7 @@ func readAllSized(r io.Reader, size int) ([]byte, error) {
 // kvDelete removes a key, a tree with ?recurse (the whole store when the
 // key is empty), or a key at a given index with ?cas.
 func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request, key string) error {
-	q := r.URL.Query()
+	q := params(r)
 	if err := conflicting(q, "recurse", "cas"); err != nil {
 		return err
 	}

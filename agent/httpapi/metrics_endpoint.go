@@ -30,7 +30,7 @@ func (s *Server) agentMetrics(w http.ResponseWriter, r *http.Request) error {
 		writeText(w, http.StatusNotFound, "metrics are not enabled on this agent")
 		return nil
 	}
-	if r.URL.Query().Get("format") == "prometheus" {
+	if params(r).Get("format") == "prometheus" {
 		s.cfg.Metrics.PrometheusHandler().ServeHTTP(w, r)
 		return nil
 	}

@@ -90,7 +90,7 @@ func (s *Server) operatorAutopilotConfiguration(w http.ResponseWriter, r *http.R
 	if in.ServerStabilizationTime != nil {
 		args.Config.ServerStabilizationTime = time.Duration(*in.ServerStabilizationTime)
 	}
-	if v := r.URL.Query().Get("cas"); v != "" {
+	if v := params(r).Get("cas"); v != "" {
 		idx, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			return badRequest("Error parsing cas value: %v", err)
@@ -168,7 +168,7 @@ func (s *Server) operatorAutopilotHealth(w http.ResponseWriter, r *http.Request)
 // /v1/operator/raft/transfer-leader[?id=]: the leader hands over to the
 // server with that ID, or to the most up-to-date voter.
 func (s *Server) operatorRaftTransferLeader(w http.ResponseWriter, r *http.Request) error {
-	args := catalog.RaftTransferLeaderRequest{WriteRequest: s.writeRequest(r), ID: r.URL.Query().Get("id")}
+	args := catalog.RaftTransferLeaderRequest{WriteRequest: s.writeRequest(r), ID: params(r).Get("id")}
 	var ok bool
 	if err := s.agent.RPC(r.Context(), catalog.MethodOperatorRaftTransfer, &args, &ok); err != nil {
 		return err

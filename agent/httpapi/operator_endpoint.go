@@ -45,7 +45,7 @@ func (s *Server) operatorRaftConfiguration(w http.ResponseWriter, r *http.Reques
 
 // operatorRaftRemovePeer answers DELETE /v1/operator/raft/peer?id=|address=.
 func (s *Server) operatorRaftRemovePeer(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q := params(r)
 	args := catalog.RaftRemovePeerRequest{WriteRequest: s.writeRequest(r), ID: q.Get("id"), Address: q.Get("address")}
 	if (args.ID == "") == (args.Address == "") {
 		return catalog.BadRequestf("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove")

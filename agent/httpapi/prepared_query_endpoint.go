@@ -96,7 +96,7 @@ func (s *Server) executeRequest(r *http.Request, idOrName string) (*catalog.Prep
 	if err != nil {
 		return nil, err
 	}
-	limit, _, err := uintParam(r.URL.Query(), "limit")
+	limit, _, err := uintParam(params(r), "limit")
 	if err != nil {
 		return nil, err
 	}

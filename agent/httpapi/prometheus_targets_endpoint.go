@@ -79,7 +79,7 @@ func (s *Server) prometheusTargets(w http.ResponseWriter, r *http.Request) error
 // targetPort is ?port when given (1-65535), else the local port the
 // request arrived on.
 func targetPort(r *http.Request) (int, error) {
-	if v := r.URL.Query().Get("port"); v != "" {
+	if v := params(r).Get("port"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
 			return 0, catalog.BadRequestf("invalid port " + strconv.Quote(v) + ": want 1-65535")

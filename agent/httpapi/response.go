@@ -51,7 +51,7 @@ func writeJSONArray(w http.ResponseWriter, r *http.Request, code, n int, elem fu
 		return writeJSON(w, r, code, []struct{}{})
 	}
 	out := &jsonBody{w: w, code: code}
-	pretty := hasParam(r.URL.Query(), "pretty")
+	pretty := hasParam(params(r), "pretty")
 	// An element of an indented array is itself indented one level.
 	newEncoder(out, r, "    ")
 	open, sep, end := "[", ",", "]"
@@ -79,7 +79,7 @@ func writeJSONArray(w http.ResponseWriter, r *http.Request, code, n int, elem fu
 // (prefix starts every line after the first).
 func newEncoder(out *jsonBody, r *http.Request, prefix string) {
 	out.enc = json.NewEncoder(out)
-	if hasParam(r.URL.Query(), "pretty") {
+	if hasParam(params(r), "pretty") {
 		out.enc.SetIndent(prefix, "    ")
 		// MarshalIndent adds no newline, but Consul's pretty output ends
 		// with one; writeJSONArray writes its own.

@@ -68,6 +68,8 @@ type Server struct {
 	prefix []*route // longest pattern first
 	// answers holds rendered health answers by index (answer_cache.go).
 	answers *answerCache
+	// bodies holds the buffers KV answers are rendered into (kv_json.go).
+	bodies bodyBuffers
 }
 
 // handlerFunc serves one route. It writes the response itself on success;
@@ -293,6 +295,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r.Method, path, strings.Join(rt.methods, " or ")))
 		return
 	}
+	r.Form = r.URL.Query()
 	if r.Body != nil && r.Body != http.NoBody {
 		s.boundBodyRead(w, r)
 	}

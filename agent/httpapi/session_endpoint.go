@@ -240,7 +240,7 @@ func (s *Server) sessionList(w http.ResponseWriter, r *http.Request) error {
 // sessionParam is a lock verb's session (?acquire= or ?release=); a
 // present but empty one is a 400.
 func sessionParam(r *http.Request, name string) (string, error) {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
+	v := strings.TrimSpace(params(r).Get(name))
 	if v == "" {
 		return "", badRequest("Missing session: ?%s needs a session ID", name)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +55,22 @@ type Registry struct {
 	// memberlist's own figures, fed by the go-metrics router (gossip.go).
 	memberlistCounters map[string]*prometheus.CounterVec
 	memberlistTimings  map[string]*prometheus.SummaryVec
+
+	// Every HTTP request and RPC records into a labelled child; looking it
+	// up by its label values (hashing them, formatting the status code)
+	// cost more than the observation, so the children are kept here.
+	httpChildren sync.Map // httpLabels -> prometheus.Observer
+	rpcChildren  sync.Map // method -> *rpcMethodChildren
+}
+
+type httpLabels struct {
+	method, path string
+	code         int
+}
+
+type rpcMethodChildren struct {
+	requests prometheus.Counter
+	ok       prometheus.Observer
 }
 
 // Raft snapshot steps, named as Consul (hashicorp/raft) names their
@@ -223,13 +240,22 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // RPCServed records one RPC this server answered.
 func (r *Registry) RPCServed(method string, took time.Duration, err error) {
-	r.rpcRequest.WithLabelValues(method).Inc()
-	outcome := "none"
-	if err != nil {
-		r.rpcError.WithLabelValues(method).Inc()
-		outcome = "error"
+	c, ok := r.rpcChildren.Load(method)
+	if !ok {
+		c, _ = r.rpcChildren.LoadOrStore(method, &rpcMethodChildren{
+			requests: r.rpcRequest.WithLabelValues(method),
+			ok:       r.rpcCall.WithLabelValues(method, "none"),
+		})
 	}
-	r.rpcCall.WithLabelValues(method, outcome).Observe(ms(took))
+	m := c.(*rpcMethodChildren)
+	m.requests.Inc()
+	if err != nil {
+		// Failures are rare: their series appear only once one happens.
+		r.rpcError.WithLabelValues(method).Inc()
+		r.rpcCall.WithLabelValues(method, "error").Observe(ms(took))
+		return
+	}
+	m.ok.Observe(ms(took))
 }
 
 // BlockingQueryStarted counts a blocking query and holds it in the
@@ -296,7 +322,12 @@ func (r *Registry) ACLReplication(kind string, ok bool, index uint64) {
 // path is the route's pattern, not the request's path, so a key or a
 // service name never becomes a label value.
 func (r *Registry) HTTPServed(method, path string, code int, took time.Duration) {
-	r.httpRequest.WithLabelValues(method, path, fmt.Sprint(code)).Observe(ms(took))
+	key := httpLabels{method, path, code}
+	o, ok := r.httpChildren.Load(key)
+	if !ok {
+		o, _ = r.httpChildren.LoadOrStore(key, r.httpRequest.WithLabelValues(method, path, fmt.Sprint(code)))
+	}
+	o.(prometheus.Observer).Observe(ms(took))
 }
 
 // RaftSnapshotStep records one step (Snapshot*, FSM*) of a Raft snapshot

@@ -154,6 +154,11 @@ func (s *Server) awaitReadIndex(consistent bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errReadIndex, err)
 	}
+	if s.fsm.AppliedIndex() >= idx {
+		// The common case, and the only one when thousands of blocking
+		// queries woke because this replica applied a change: no timer.
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), readIndexApplyWait)
 	defer cancel()
 	if err := s.fsm.WaitApplied(ctx, idx); err != nil {
