@@ -104,3 +104,44 @@ func leaderOf(t *testing.T, srvs []*agent.Agent) *agent.Agent {
 	})
 	return leader
 }
+
+// TestKilledLeaderStartsElectionAtOnce stops the leader the way a crash
+// does (its server port closes) and checks that a survivor saw its port
+// refuse and started the election itself (raft_leader_gone) rather than
+// waiting out raft's heartbeat timeout, and that the cluster took writes
+// again through a survivor.
+func TestKilledLeaderStartsElectionAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster test skipped in -short mode")
+	}
+	srvs, _ := agenttest.StartClusterWith(t, 3, 0, nil)
+	leader := leaderOf(t, srvs)
+	var survivors []*agent.Agent
+	for _, s := range srvs {
+		if s != leader {
+			survivors = append(survivors, s)
+		}
+	}
+	if err := leader.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	newLeader := leaderOf(t, survivors)
+	c := agenttest.Client(t, newLeader)
+	agenttest.WaitFor(t, 30*time.Second, "a write through a survivor", func() error {
+		_, err := c.KV().Put(&api.KVPair{Key: "after-kill", Value: []byte("v")}, nil)
+		return err
+	})
+	early := 0.0
+	for _, s := range survivors {
+		fams, code := scrape(t, s.HTTPAddrs()[0].String(), "")
+		if code != 200 {
+			t.Fatalf("metrics: status %d", code)
+		}
+		if v := sum(fams, "concord_raft_leader_gone", nil); v > 0 {
+			early += v
+		}
+	}
+	if early < 1 {
+		t.Fatal("no survivor started an early election after the leader's port closed (concord_raft_leader_gone is 0 on both)")
+	}
+}

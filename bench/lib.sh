@@ -12,6 +12,8 @@ cleanup_cluster() {
 	sleep 1
 	for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	# KEEP_LOGS=DIR keeps the servers' logs.
+	if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$TMP"/*.log "$KEEP_LOGS"/ 2>/dev/null; fi
 	rm -rf "$TMP"
 }
 
@@ -39,7 +41,7 @@ start_server() {
 	"$TMP/concord" agent -server -bootstrap-expect 3 -data-dir "$TMP/s$n" -node "b$n" \
 		-config-file "$TMP/extra.json" -bind "$ip" -client "$ip" \
 		-retry-join "${IP[0]}" -retry-join "${IP[1]}" -retry-join "${IP[2]}" \
-		-retry-interval 1s -log-level warn >>"$TMP/s$n.log" 2>&1 &
+		-retry-interval 1s -log-level "${LOG_LEVEL:-warn}" >>"$TMP/s$n.log" 2>&1 &
 	# shellcheck disable=SC2034 # read by the scripts that source this file
 	SERVER_PID[n]=$!
 	PIDS+=("$!")

@@ -36,6 +36,7 @@ type Registry struct {
 	fsmApply     *prometheus.SummaryVec
 	raftLeader   prometheus.Counter
 	raftFollower prometheus.Counter
+	leaderGone   prometheus.Counter
 	applies      map[string]prometheus.Summary
 	httpRequest  *prometheus.SummaryVec
 	aclResolve   prometheus.Summary
@@ -144,6 +145,7 @@ func New(prefix string) (*Registry, error) {
 		[]string{"type"})
 	r.raftLeader = counter("raft.state.leader", "Times this server became the Raft leader.")
 	r.raftFollower = counter("raft.state.follower", "Times this server stopped leading or started as a follower.")
+	r.leaderGone = counter("raft.leader_gone", "Elections this follower started early because the leader's server port refused connections.")
 	for kind, help := range map[string]string{
 		ApplyKVS:               "Time (ms) a KV write took from RPC to commit.",
 		ApplyTxn:               "Time (ms) a transaction took from RPC to commit.",
@@ -192,7 +194,7 @@ func New(prefix string) (*Registry, error) {
 
 	cs := []prometheus.Collector{r.rpcRequest, r.rpcError, r.rpcCall, r.rpcQuery, r.rpcBlocking,
 		r.rpcForward, r.rpcCrossDC, r.clientRPC, r.clientFail,
-		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower,
+		r.raftApply, r.raftCommit, r.fsmApply, r.raftLeader, r.raftFollower, r.leaderGone,
 		r.httpRequest, r.aclResolve, r.aclCacheHit, r.aclCacheMiss, r.checkRuns,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -293,6 +295,10 @@ func (r *Registry) LeadershipChanged(leader bool) {
 		r.raftFollower.Inc()
 	}
 }
+
+// LeaderGone counts an election started early because the leader's
+// server port refused connections.
+func (r *Registry) LeaderGone() { r.leaderGone.Inc() }
 
 // ACLResolved records a token resolution and whether the cache answered.
 func (r *Registry) ACLResolved(took time.Duration, cacheHit bool) {

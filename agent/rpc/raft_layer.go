@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -51,6 +52,26 @@ func (r *RaftLayer) Close() error { return nil }
 
 // Addr is the advertised server address, which Raft gives its peers.
 func (r *RaftLayer) Addr() net.Addr { return r.addr }
+
+// Refuses reports whether address's server port refused a TCP connection
+// within timeout: nothing listens there, so the server that did is gone.
+// A timeout or any other failure is not a refusal, and a connection that
+// opens is closed before a protocol byte is sent, which the far side
+// drops without a word.
+func (r *RaftLayer) Refuses(address string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), refuseProbeTimeout)
+	defer cancel()
+	conn, err := r.opts.dialTCP(ctx, address)
+	if err == nil {
+		conn.Close()
+		return false
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// refuseProbeTimeout bounds Refuses: a refusal on a working network comes
+// back within a round trip.
+const refuseProbeTimeout = 250 * time.Millisecond
 
 // Dial opens a Raft connection to a peer's server port, through TLS when
 // the Listener's options say so; timeout bounds the handshake too.

@@ -42,6 +42,9 @@ type Metrics interface {
 	// replication of kind ("policies", "roles", "tokens"): whether it
 	// succeeded and the primary's index it reached.
 	ACLReplication(kind string, ok bool, index uint64)
+	// LeaderGone counts an election this follower started early because
+	// its leader's server port refused connections (leader_gone.go).
+	LeaderGone()
 }
 
 // noMetrics records nothing, for servers built without a registry.
@@ -103,3 +106,4 @@ func fsmTypeName(l *raft.Log) string {
 	}
 	return "other"
 }
+func (noMetrics) LeaderGone() {}

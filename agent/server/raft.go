@@ -57,6 +57,13 @@ func openRaftStores(cfg *Config) (*raftStores, error) {
 	return &raftStores{logs: logs, stable: bolt, snaps: snaps, close: bolt.Close}, nil
 }
 
+// leaderLease is how long a leader keeps leading without hearing from a
+// quorum; a follower that has not heard from its leader for as long
+// suspects it (leader_gone.go).
+func leaderLease(cfg *Config) time.Duration {
+	return 500 * time.Millisecond * time.Duration(cfg.RaftMultiplier)
+}
+
 // raftConfig derives Raft's timing from the multiplier. At 1 a dead
 // leader is replaced in about two seconds on a LAN; operators on slow
 // links raise it, as with Consul's raft_multiplier.
@@ -67,7 +74,7 @@ func raftConfig(cfg *Config, notify chan bool) *raft.Config {
 	rc.ProtocolVersion = raft.ProtocolVersionMax
 	rc.HeartbeatTimeout = 1000 * time.Millisecond * m
 	rc.ElectionTimeout = 1000 * time.Millisecond * m
-	rc.LeaderLeaseTimeout = 500 * time.Millisecond * m
+	rc.LeaderLeaseTimeout = leaderLease(cfg)
 	// Raft's heartbeats do not carry the commit index: once writes stop,
 	// followers learn that the last ones committed only from the empty
 	// append the leader sends every CommitTimeout to 2x CommitTimeout.

@@ -222,8 +222,9 @@ func New(cfg *Config, deps Deps) (*Server, error) {
 		}
 	}
 
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.monitorLeadership(notify)
+	go s.watchLeaderGone(deps.Listener.RaftLayer().Refuses)
 	go s.watchMembers()
 	go s.coordinateBatches()
 	return s, nil
