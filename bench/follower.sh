@@ -5,6 +5,7 @@
 #   bench/follower.sh                                  # this tree
 #   bench/follower.sh /tmp/concord-main /tmp/concord-branch
 #   DURATION=10s WATCHERS=2000 IPS="127.0.0.64 127.0.0.65 127.0.0.66" bench/follower.sh A B
+#   TARGET=leader bench/follower.sh A B                # the same, sent to the leader
 #
 # For each binary: a fresh 3-server cluster (default 127.0.0.64-66), then
 # through a follower, 32 clients: kv-put, kv-get default, kv-get
@@ -31,7 +32,8 @@ for bin in "$@"; do
 	PIDS=()
 	CONCORD=$bin build_binaries
 	start_cluster
-	label=${bin:-this tree}
+	[ "${TARGET:-follower}" = leader ] && FOLLOWER=$LEADER
+	label="${bin:-this tree} (${TARGET:-follower})"
 	run() {
 		local name=$1
 		shift
