@@ -153,10 +153,12 @@ func setMeta(w http.ResponseWriter, qm catalog.QueryMeta, opts catalog.QueryOpti
 	if index == 0 {
 		index = 1
 	}
-	h.Set("X-Consul-Index", strconv.FormatUint(index, 10))
-	h.Set("X-Consul-KnownLeader", strconv.FormatBool(qm.KnownLeader))
-	h.Set("X-Consul-LastContact", strconv.FormatInt(qm.LastContact.Milliseconds(), 10))
-	h.Set("X-Consul-Effective-Consistency", effectiveConsistency(opts))
+	// Assigned directly: the names are already canonical, and Set would
+	// check that again on every read.
+	h["X-Consul-Index"] = []string{strconv.FormatUint(index, 10)}
+	h["X-Consul-Knownleader"] = []string{strconv.FormatBool(qm.KnownLeader)}
+	h["X-Consul-Lastcontact"] = []string{strconv.FormatInt(qm.LastContact.Milliseconds(), 10)}
+	h["X-Consul-Effective-Consistency"] = []string{effectiveConsistency(opts)}
 	if qm.ResultsFilteredByACLs {
 		h.Set("X-Consul-Results-Filtered-By-ACLs", "true")
 	}

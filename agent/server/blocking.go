@@ -45,12 +45,18 @@ func (s *Server) blockingQueryWith(ctx context.Context, q *catalog.QueryOptions,
 			return err
 		}
 		st := s.fsm.State()
-		ws := memdb.NewWatchSet()
-		// A snapshot restore swaps the store; re-run against the new one.
-		ws.Add(st.AbandonCh())
-		// A server that stops answers at once with an error the caller
-		// retries elsewhere.
-		ws.Add(s.shutdownCh)
+		// A read that does not block collects no watch channels (memdb's
+		// WatchSet is nil-safe): the set was a map and three inserts on
+		// every plain read.
+		var ws memdb.WatchSet
+		if q.MinQueryIndex > 0 {
+			ws = memdb.NewWatchSet()
+			// A snapshot restore swaps the store; re-run against the new one.
+			ws.Add(st.AbandonCh())
+			// A server that stops answers at once with an error the caller
+			// retries elsewhere.
+			ws.Add(s.shutdownCh)
+		}
 		err := fn(ws, st)
 		s.setQueryMeta(meta)
 		if err != nil {
