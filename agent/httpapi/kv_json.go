@@ -70,6 +70,7 @@ func (s *Server) writeKVPairs(w http.ResponseWriter, entries []*catalog.KVEntry)
 	*bp = buf
 }
 
+// startJSON sends a JSON answer's status and Content-Type.
 func startJSON(w http.ResponseWriter, code int) {
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(code)

@@ -131,8 +131,7 @@ func (b *jsonBody) writeString(s string) (int, error) {
 
 func (b *jsonBody) start() {
 	b.started = true
-	b.w.Header().Set("Content-Type", "application/json")
-	b.w.WriteHeader(b.code)
+	startJSON(b.w, b.code)
 }
 
 // writeText answers a plain-text message (errors, 404s, 405s).
